@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
@@ -44,6 +45,7 @@ public final class HBaseCluster implements BeforeAllCallback, AfterAllCallback, 
   private Connection connection;
   private Path dir;
   private Duration lastStartup = Duration.ZERO;
+  private Properties systemPropertiesBefore;
 
   private HBaseCluster() {}
 
@@ -58,6 +60,9 @@ public final class HBaseCluster implements BeforeAllCallback, AfterAllCallback, 
       throw new IllegalStateException("the HBase cluster is already running");
     }
     long t0 = System.nanoTime();
+    // The mini-cluster points java.io.tmpdir, hadoop.log.dir and others at its own directories,
+    // which it deletes on stop; put them back then, or later servers in this JVM fail.
+    systemPropertiesBefore = (Properties) System.getProperties().clone();
     dir = TempDirs.create("hbase");
     String base = dir.toAbsolutePath().toString();
     Configuration conf = HBaseConfiguration.create();
@@ -173,6 +178,26 @@ public final class HBaseCluster implements BeforeAllCallback, AfterAllCallback, 
     }
     TempDirs.deleteRecursively(dir);
     dir = null;
+    restoreSystemProperties();
+  }
+
+  private void restoreSystemProperties() {
+    if (systemPropertiesBefore == null) {
+      return;
+    }
+    for (String key : System.getProperties().stringPropertyNames()) {
+      if (!systemPropertiesBefore.containsKey(key)) {
+        System.clearProperty(key);
+      }
+    }
+    for (String key : systemPropertiesBefore.stringPropertyNames()) {
+      String before = systemPropertiesBefore.getProperty(key);
+      if (!before.equals(System.getProperty(key))) {
+        LOG.debug("restoring system property {} changed by the mini-cluster", key);
+        System.setProperty(key, before);
+      }
+    }
+    systemPropertiesBefore = null;
   }
 
   @Override
