@@ -1,0 +1,89 @@
+package io.tidemark.offsets;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Where a job's Kafka positions live, with commits that are atomic and compare-and-set.
+ *
+ * <h2>Commit rules</h2>
+ * {@link #commit} accepts a batch only as the exact successor of the stored state:
+ * <ul>
+ *   <li>the commit's epoch is the job's current writer epoch ({@link #claim}); otherwise
+ *       {@link OffsetConflictException.Conflict#STALE_EPOCH};
+ *   <li>its batch id is the last committed one plus one (any id for the job's first commit);
+ *   <li>each range starts exactly at its partition's stored position ({@code GAP} or
+ *       {@code OVERLAP} otherwise), unless a {@link PositionReset} in the commit names the stored
+ *       position it replaces; a partition without a stored position may start anywhere (where the
+ *       start policy resolved it);
+ *   <li>all partitions are written or none, and readers never see a commit half-applied.
+ * </ul>
+ * Committing the batch that is already the last one stored ({@link OffsetCommit#sameBatchAs}) is
+ * a no-op that returns {@link CommitResult#ALREADY_APPLIED}: a commit whose outcome was unknown
+ * can be retried safely.
+ *
+ * <h2>Threads and lifecycle</h2>
+ * Implementations are thread-safe: any method may be called from several threads, and
+ * concurrent commits of one job are serialised so that exactly one of competing batches wins.
+ * A store is ready once opened; {@link #close()} is idempotent, and every other method of a
+ * closed store throws {@link IllegalStateException} naming the store. Methods never return
+ * {@code null}; arguments must not be {@code null}.
+ *
+ * <h2>Failures</h2>
+ * {@link StoreUnavailableException} when the backend cannot be reached within its deadline;
+ * {@link JobLockedException} where a backend allows one writer process per job.
+ */
+public interface OffsetStore extends AutoCloseable {
+
+  /**
+   * The job's committed position; {@link CommittedOffsets#isEmpty()} for a job that never
+   * committed (never {@code null}).
+   */
+  CommittedOffsets read(String job);
+
+  /**
+   * Commits one batch atomically, if it follows the stored state exactly (see the class doc).
+   *
+   * @return {@link CommitResult#APPLIED}, or {@link CommitResult#ALREADY_APPLIED} for a retry of
+   *     the last stored batch
+   * @throws OffsetConflictException when a rule is broken; nothing is changed
+   */
+  CommitResult commit(OffsetCommit commit);
+
+  /**
+   * Makes the caller the job's only writer: returns a new writer epoch, one above the current
+   * one. Commits under any older epoch are refused from then on, so a zombie driver cannot move
+   * the offsets. Creates the job if it does not exist.
+   */
+  long claim(String job);
+
+  /** Up to {@code limit} history entries of the job, newest first; empty for an unknown job. */
+  List<HistoryEntry> history(String job, int limit);
+
+  /**
+   * For operators: moves the job back to a batch or to explicit offsets, under a new writer epoch
+   * (the running driver, if any, is fenced), and records the rewind in the history.
+   *
+   * @return the job's state after the rewind
+   * @throws NoSuchJobException for a job the store does not have
+   * @throws IllegalArgumentException when the batch is not in the retained history
+   */
+  CommittedOffsets rewind(String job, RewindTarget target);
+
+  /** The ids of every job the store holds. */
+  Set<String> listJobs();
+
+  /**
+   * Deletes the job, its positions and its history.
+   *
+   * @return whether it existed
+   */
+  boolean delete(String job);
+
+  /** A description of the store for logs and messages, never containing credentials. */
+  String description();
+
+  /** Releases the store's resources. Idempotent. */
+  @Override
+  void close();
+}

@@ -1,0 +1,132 @@
+package io.tidemark.offsets;
+
+import io.tidemark.offsets.spi.OffsetStoreProvider;
+import io.tidemark.offsets.spi.StoreConfig;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+
+/**
+ * Opens {@link OffsetStore}s from URIs through the {@link OffsetStoreProvider}s on the classpath.
+ *
+ * <table>
+ *   <caption>Schemes</caption>
+ *   <tr><th>URI</th><th>store</th><th>module</th></tr>
+ *   <tr><td>{@code memory:} or {@code memory:name}</td><td>in this JVM, for tests</td><td>tidemark-offsets-core</td></tr>
+ *   <tr><td>{@code file:/path/to/dir}</td><td>a directory on one machine; the embedded default</td><td>tidemark-offsets-core</td></tr>
+ *   <tr><td>{@code zk://host:port[,host:port]/chroot}</td><td>ZooKeeper</td><td>tidemark-offsets-zookeeper</td></tr>
+ *   <tr><td>{@code hbase://quorum[:port]/namespace:table}</td><td>HBase</td><td>tidemark-offsets-hbase</td></tr>
+ * </table>
+ *
+ * <p>Settings come from the URI's query ({@code file:/var/lib/tidemark?history.max.entries=100})
+ * and from the config map; a setting given in both with different values is refused.
+ */
+public final class OffsetStores {
+  private static final Map<String, String> MODULES = Map.of(
+      "memory", "io.tidemark:tidemark-offsets-core",
+      "file", "io.tidemark:tidemark-offsets-core",
+      "zk", "io.tidemark:tidemark-offsets-zookeeper",
+      "hbase", "io.tidemark:tidemark-offsets-hbase",
+      "kafka", "io.tidemark:tidemark-offsets-kafka");
+
+  private OffsetStores() {}
+
+  /** Opens the store {@code uri} names, with default settings plus those in its query. */
+  public static OffsetStore open(String uri) {
+    return open(URI.create(uri), Map.of());
+  }
+
+  /**
+   * Opens the store {@code uri} names.
+   *
+   * @param uri the store, for example {@code file:/var/lib/tidemark/offsets}
+   * @param config settings (names as in the configuration reference); values are strings or
+   *     values of the setting's type
+   * @throws ConfigException for an unknown scheme (the message lists the available ones), an
+   *     unknown setting, or a bad value
+   */
+  public static OffsetStore open(URI uri, Map<String, ?> config) {
+    Objects.requireNonNull(uri, "uri");
+    Objects.requireNonNull(config, "config");
+    String scheme = uri.getScheme();
+    if (scheme == null) {
+      throw new ConfigException("offset store URI '" + uri + "' has no scheme; use one of " + providers().keySet()
+          + ", for example file:/var/lib/tidemark/offsets");
+    }
+    OffsetStoreProvider provider = providers().get(scheme);
+    if (provider == null) {
+      String hint = MODULES.containsKey(scheme) ? " Add " + MODULES.get(scheme) + " to the classpath." : "";
+      throw new ConfigException("no offset store for scheme '" + scheme + "' (" + redact(uri) + "); available: "
+          + String.join(", ", providers().keySet()) + "." + hint);
+    }
+    Map<String, Object> merged = new LinkedHashMap<>(queryOf(uri));
+    for (Map.Entry<String, ?> e : config.entrySet()) {
+      Object fromUri = merged.get(e.getKey());
+      if (fromUri != null && !String.valueOf(fromUri).equals(String.valueOf(e.getValue()))) {
+        throw new ConfigException(e.getKey(), e.getValue(), "the store URI sets it to '" + fromUri
+            + "'; give it in one place only");
+      }
+      merged.put(e.getKey(), e.getValue());
+    }
+    StoreConfig parsed = provider.configDef().parse(merged);
+    return provider.open(uri, parsed);
+  }
+
+  /** The providers on the classpath, by scheme. */
+  public static Map<String, OffsetStoreProvider> providers() {
+    Map<String, OffsetStoreProvider> byScheme = new TreeMap<>();
+    for (OffsetStoreProvider p : ServiceLoader.load(OffsetStoreProvider.class, OffsetStores.class.getClassLoader())) {
+      byScheme.putIfAbsent(p.scheme(), p);
+    }
+    ClassLoader context = Thread.currentThread().getContextClassLoader();
+    if (context != null && context != OffsetStores.class.getClassLoader()) {
+      for (OffsetStoreProvider p : ServiceLoader.load(OffsetStoreProvider.class, context)) {
+        byScheme.putIfAbsent(p.scheme(), p);
+      }
+    }
+    return byScheme;
+  }
+
+  /** The query parameters of {@code uri}, decoded. */
+  static Map<String, String> queryOf(URI uri) {
+    Map<String, String> params = new LinkedHashMap<>();
+    String query = uri.getRawQuery();
+    if (uri.isOpaque()) { // memory:name?key=value has no query in java.net.URI's eyes
+      String ssp = uri.getRawSchemeSpecificPart();
+      query = ssp.contains("?") ? ssp.substring(ssp.indexOf('?') + 1) : null;
+    }
+    if (query == null || query.isEmpty()) {
+      return params;
+    }
+    for (String pair : query.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      if (params.put(key, value) != null) {
+        throw new ConfigException(key, value, "given twice in the store URI");
+      }
+    }
+    return params;
+  }
+
+  /** {@code uri} without user info or query (which may hold credentials). */
+  public static String redact(URI uri) {
+    String s = uri.toString();
+    int q = s.indexOf('?');
+    if (q >= 0) {
+      s = s.substring(0, q);
+    }
+    if (uri.getRawUserInfo() != null) {
+      s = s.replace(uri.getRawUserInfo() + "@", "***@");
+    }
+    return s;
+  }
+}

@@ -1,0 +1,421 @@
+package io.tidemark.offsets.internal;
+
+import io.tidemark.offsets.CommitResult;
+import io.tidemark.offsets.CommittedOffsets;
+import io.tidemark.offsets.HistoryEntry;
+import io.tidemark.offsets.JobLockedException;
+import io.tidemark.offsets.NoSuchJobException;
+import io.tidemark.offsets.OffsetCommit;
+import io.tidemark.offsets.OffsetStore;
+import io.tidemark.offsets.OffsetStoreException;
+import io.tidemark.offsets.RewindTarget;
+import io.tidemark.offsets.StoreUnavailableException;
+import io.tidemark.offsets.spi.CommitRules;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The {@code file:} store, the embedded default for one machine. Layout under the store's
+ * directory:
+ * <pre>
+ * &lt;job&gt;/state                the job's position (see {@link TextCodec}), replaced atomically
+ * &lt;job&gt;/history/&lt;seq&gt;         one history entry per file, the newest has the state's "history" number
+ * &lt;job&gt;/lock                 held by the process that writes the job
+ * </pre>
+ *
+ * <p>Durability: each file is written to a temporary file, fsynced, renamed over the old one,
+ * and the directory is fsynced ({@code file.fsync}). A commit writes its history entry first and
+ * the state last, so a crash at any instant leaves either the old state or the new one; a
+ * history entry newer than the state's number is an unfinished commit and is ignored.
+ *
+ * <p>Writers: the first write of a job (claim, commit, rewind, delete) takes an exclusive lock on
+ * {@code <job>/lock}, held until {@link #close()}: a second process, or a second store instance
+ * in this JVM, that writes the same job gets {@link JobLockedException}. Reads take no lock.
+ * Thread-safe: operations are serialised per store.
+ */
+public final class FileOffsetStore implements OffsetStore {
+
+  private static final String STATE = "state";
+  private static final String HISTORY = "history";
+  private static final String LOCK = "lock";
+
+  private final Path root;
+  private final boolean fsync;
+  private final int historyMax;
+  private final Clock clock;
+  private final Map<String, Held> held = new HashMap<>();
+  private boolean closed;
+
+  /** A job this store holds the lock of, with its state as last written. */
+  private static final class Held {
+    final FileChannel channel;
+    final FileLock lock;
+    TextCodec.State state;
+
+    Held(FileChannel channel, FileLock lock, TextCodec.State state) {
+      this.channel = channel;
+      this.lock = lock;
+      this.state = state;
+    }
+  }
+
+  /**
+   * A store in {@code root}.
+   *
+   * @param create create {@code root} if missing
+   */
+  public FileOffsetStore(Path root, boolean create, boolean fsync, int historyMax, Clock clock) {
+    this.root = root.toAbsolutePath().normalize();
+    this.fsync = fsync;
+    this.historyMax = historyMax;
+    this.clock = clock;
+    try {
+      if (create) {
+        Files.createDirectories(this.root);
+      } else if (!Files.isDirectory(this.root)) {
+        throw new StoreUnavailableException("offset store directory " + this.root
+            + " does not exist; create it or set file.create=true", new NoSuchFileException(this.root.toString()));
+      }
+    } catch (IOException e) {
+      throw new StoreUnavailableException("cannot create offset store directory " + this.root + ": " + e, e);
+    }
+  }
+
+  private void open() {
+    if (closed) {
+      throw new IllegalStateException("offset store " + description() + " is closed");
+    }
+  }
+
+  @Override
+  public synchronized CommittedOffsets read(String job) {
+    open();
+    Validation.jobId(job);
+    Held h = held.get(job);
+    return h != null ? h.state.offsets() : readState(job).offsets();
+  }
+
+  @Override
+  public synchronized CommitResult commit(OffsetCommit commit) {
+    open();
+    Held h = hold(commit.job());
+    TextCodec.State current = h.state;
+    Optional<OffsetCommit> last = readHistoryEntry(commit.job(), current.historySeq())
+        .filter(e -> e instanceof HistoryEntry.Committed)
+        .map(e -> ((HistoryEntry.Committed) e).commit());
+    CommitRules.Decision decision = CommitRules.check(current.offsets(), last, commit);
+    if (!(decision instanceof CommitRules.Apply apply)) {
+      return CommitResult.ALREADY_APPLIED;
+    }
+    long seq = current.historySeq() + 1;
+    writeHistory(commit.job(), seq, new HistoryEntry.Committed(commit));
+    writeState(h, new TextCodec.State(apply.next(), seq));
+    prune(commit.job(), seq);
+    return CommitResult.APPLIED;
+  }
+
+  @Override
+  public synchronized long claim(String job) {
+    open();
+    Held h = hold(job);
+    CommittedOffsets next = h.state.offsets().withEpoch(h.state.offsets().epoch() + 1);
+    writeState(h, new TextCodec.State(next, h.state.historySeq()));
+    return next.epoch();
+  }
+
+  @Override
+  public synchronized List<HistoryEntry> history(String job, int limit) {
+    open();
+    Validation.jobId(job);
+    if (limit < 0) {
+      throw new IllegalArgumentException("history limit must be >= 0, got " + limit);
+    }
+    Held h = held.get(job);
+    long newest = h != null ? h.state.historySeq() : readState(job).historySeq();
+    List<HistoryEntry> entries = new ArrayList<>();
+    for (long seq = newest; seq > 0 && entries.size() < limit && seq > newest - historyMax; seq--) {
+      Optional<HistoryEntry> e = readHistoryEntry(job, seq);
+      if (e.isEmpty()) {
+        break;
+      }
+      entries.add(e.get());
+    }
+    return entries;
+  }
+
+  @Override
+  public synchronized CommittedOffsets rewind(String job, RewindTarget target) {
+    open();
+    Validation.jobId(job);
+    if (!Files.exists(jobDir(job).resolve(STATE))) {
+      throw new NoSuchJobException("job " + job + " is not in " + description() + "; known jobs: " + listJobs());
+    }
+    Held h = hold(job);
+    CommitRules.Rewind r = CommitRules.rewind(h.state.offsets(), target, history(job, historyMax), clock.instant());
+    long seq = h.state.historySeq() + 1;
+    writeHistory(job, seq, r.entry());
+    writeState(h, new TextCodec.State(r.next(), seq));
+    prune(job, seq);
+    return r.next();
+  }
+
+  @Override
+  public synchronized Set<String> listJobs() {
+    open();
+    Set<String> jobs = new TreeSet<>();
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
+      for (Path d : dirs) {
+        if (Files.isRegularFile(d.resolve(STATE))) {
+          jobs.add(d.getFileName().toString());
+        }
+      }
+    } catch (IOException e) {
+      throw new StoreUnavailableException("cannot list " + root + ": " + e, e);
+    }
+    return jobs;
+  }
+
+  @Override
+  public synchronized boolean delete(String job) {
+    open();
+    Validation.jobId(job);
+    Path dir = jobDir(job);
+    if (!Files.exists(dir.resolve(STATE))) {
+      return false;
+    }
+    Held h = hold(job);
+    try {
+      Files.deleteIfExists(dir.resolve(STATE));
+      syncDir(dir);
+      Path history = dir.resolve(HISTORY);
+      if (Files.isDirectory(history)) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(history)) {
+          for (Path f : files) {
+            Files.deleteIfExists(f);
+          }
+        }
+        Files.deleteIfExists(history);
+      }
+    } catch (IOException e) {
+      throw new StoreUnavailableException("cannot delete job " + job + " in " + root + ": " + e, e);
+    } finally {
+      release(job, h);
+    }
+    try {
+      Files.deleteIfExists(dir.resolve(LOCK));
+      Files.deleteIfExists(dir);
+    } catch (IOException e) {
+      // another process may have recreated the job meanwhile: leave its files alone
+    }
+    return true;
+  }
+
+  @Override
+  public String description() {
+    return "file:" + root;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Map.Entry<String, Held> e : new ArrayList<>(held.entrySet())) {
+      release(e.getKey(), e.getValue());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return description();
+  }
+
+  // ---- files
+
+  private Path jobDir(String job) {
+    return root.resolve(Validation.jobId(job));
+  }
+
+  private TextCodec.State readState(String job) {
+    Path file = jobDir(job).resolve(STATE);
+    try {
+      return TextCodec.decodeState(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+    } catch (NoSuchFileException e) {
+      return new TextCodec.State(CommittedOffsets.none(job, 0), 0);
+    } catch (IOException e) {
+      throw new StoreUnavailableException("cannot read " + file + ": " + e, e);
+    }
+  }
+
+  private Optional<HistoryEntry> readHistoryEntry(String job, long seq) {
+    if (seq <= 0) {
+      return Optional.empty();
+    }
+    Path file = historyFile(job, seq);
+    try {
+      return Optional.of(TextCodec.decodeHistory(Files.readString(file, StandardCharsets.UTF_8), file.toString()));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new StoreUnavailableException("cannot read " + file + ": " + e, e);
+    }
+  }
+
+  private Path historyFile(String job, long seq) {
+    return jobDir(job).resolve(HISTORY).resolve(String.format("%020d", seq));
+  }
+
+  private void writeHistory(String job, long seq, HistoryEntry entry) {
+    Path dir = jobDir(job).resolve(HISTORY);
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new StoreUnavailableException("cannot create " + dir + ": " + e, e);
+    }
+    writeAtomically(historyFile(job, seq), TextCodec.encodeHistory(entry));
+  }
+
+  private void writeState(Held h, TextCodec.State state) {
+    writeAtomically(jobDir(state.offsets().job()).resolve(STATE), TextCodec.encodeState(state));
+    h.state = state;
+  }
+
+  private void prune(String job, long newestSeq) {
+    long old = newestSeq - historyMax;
+    if (old > 0) {
+      try {
+        Files.deleteIfExists(historyFile(job, old));
+      } catch (IOException e) {
+        // pruning is best effort: an extra old entry is harmless and goes with the next prune
+      }
+    }
+  }
+
+  private void writeAtomically(Path target, String text) {
+    Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ByteBuffer buf = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        if (fsync) {
+          ch.force(true);
+        }
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      syncDir(target.getParent());
+    } catch (IOException e) {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // the temporary file is removed at the next lock of this job
+      }
+      throw new StoreUnavailableException("cannot write " + target + ": " + e, e);
+    }
+  }
+
+  private void syncDir(Path dir) throws IOException {
+    if (fsync) {
+      try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+        ch.force(true);
+      }
+    }
+  }
+
+  // ---- the writer lock
+
+  private Held hold(String job) {
+    Validation.jobId(job);
+    Held h = held.get(job);
+    if (h != null) {
+      return h;
+    }
+    Path dir = jobDir(job);
+    Path lockFile = dir.resolve(LOCK);
+    FileChannel ch = null;
+    try {
+      Files.createDirectories(dir);
+      ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      FileLock lock;
+      try {
+        lock = ch.tryLock();
+      } catch (OverlappingFileLockException e) {
+        ch.close();
+        throw new JobLockedException("job " + job + " in " + description()
+            + " is held by another offset store instance in this JVM; share one store per directory, or close the other");
+      }
+      if (lock == null) {
+        String holder = Files.readString(lockFile, StandardCharsets.UTF_8).strip();
+        ch.close();
+        throw new JobLockedException("job " + job + " in " + description() + " is being written by another process ("
+            + (holder.isEmpty() ? "unknown" : holder) + "); stop that job first. The lock is " + lockFile
+            + " and goes away when its holder exits.");
+      }
+      ch.truncate(0);
+      ch.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+      removeTemporaryFiles(dir);
+      Held fresh = new Held(ch, lock, readState(job));
+      held.put(job, fresh);
+      return fresh;
+    } catch (IOException e) {
+      if (ch != null) {
+        try {
+          ch.close();
+        } catch (IOException ignored) {
+          // already failing
+        }
+      }
+      throw new StoreUnavailableException("cannot lock job " + job + " at " + lockFile + ": " + e, e);
+    } catch (OffsetStoreException e) {
+      throw e;
+    }
+  }
+
+  private static void removeTemporaryFiles(Path dir) throws IOException {
+    for (Path d : List.of(dir, dir.resolve(HISTORY))) {
+      if (!Files.isDirectory(d)) {
+        continue;
+      }
+      try (DirectoryStream<Path> tmp = Files.newDirectoryStream(d, "*.tmp-*")) {
+        for (Path f : tmp) {
+          Files.deleteIfExists(f);
+        }
+      }
+    }
+  }
+
+  private void release(String job, Held h) {
+    held.remove(job);
+    try {
+      h.lock.release();
+    } catch (IOException e) {
+      // closing the channel releases it too
+    }
+    try {
+      h.channel.close();
+    } catch (IOException e) {
+      // nothing more to do
+    }
+  }
+}
