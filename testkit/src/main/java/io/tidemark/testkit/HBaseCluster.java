@@ -6,7 +6,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.HashSet;
+import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
@@ -31,11 +38,13 @@ import org.slf4j.LoggerFactory;
  * one HDFS data node and its own ZooKeeper) in the test JVM, for fault tests with region-server
  * abort and restart. It takes 11 to 25 seconds to start: share one per test class.
  *
- * <p>HBase is not a dependency of the testkit: add {@code org.apache.hbase:hbase-testing-util}
- * (modules without Spark) or {@code hbase-shaded-testing-util} (next to Spark) to your tests.
- * The JVM needs the {@code --add-opens} flags that Tidemark's build passes to every test JVM.
+ * <p>HBase is not a dependency of the testkit: add {@code org.apache.hbase:hbase-shaded-testing-util}
+ * with {@code hadoop-client-api} and {@code hadoop-client-runtime} 3.4.1 and {@code junit:junit}
+ * (which the mini-cluster loads) to your tests. The unshaded {@code hbase-testing-util} brings
+ * Hadoop 2.10, which needs Guava 11 and fails next to the Curator 5 that the testkit brings. The
+ * JVM needs the {@code --add-opens} flags that Tidemark's build passes to every test JVM.
  *
- * <p>As a JUnit 5 extension, declare it on a {@code static} field.
+ * <p>As a JUnit 5 extension, declare it on a {@code static} field. Thread-safe.
  */
 public final class HBaseCluster implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
 
@@ -46,12 +55,24 @@ public final class HBaseCluster implements BeforeAllCallback, AfterAllCallback, 
   private Path dir;
   private Duration lastStartup = Duration.ZERO;
   private Properties systemPropertiesBefore;
+  private Set<String> changedSystemProperties = Set.of();
+  private final Duration startTimeout;
 
-  private HBaseCluster() {}
+  private HBaseCluster(Duration startTimeout) {
+    this.startTimeout = startTimeout;
+  }
 
-  /** A one-region-server cluster that starts on {@link #start()} or in the extension's beforeAll. */
+  /** A one-region-server cluster that starts on {@link #start()} or in the extension's beforeAll; start-up may take 3 minutes. */
   public static HBaseCluster create() {
-    return new HBaseCluster();
+    return new HBaseCluster(Duration.ofMinutes(3));
+  }
+
+  /** Like {@link #create()} with another start-up limit. */
+  public static HBaseCluster create(Duration startTimeout) {
+    if (startTimeout.isNegative() || startTimeout.isZero()) {
+      throw new IllegalArgumentException("startTimeout must be positive, got " + startTimeout);
+    }
+    return new HBaseCluster(startTimeout);
   }
 
   /** Starts the cluster and opens a shared connection; returns once both are up. */
@@ -77,14 +98,30 @@ public final class HBaseCluster implements BeforeAllCallback, AfterAllCallback, 
         .numRegionServers(1)
         .numDataNodes(1)
         .build();
+    cluster = TestingHBaseCluster.create(option);
+    ExecutorService starter = Executors.newSingleThreadExecutor(r -> new Thread(r, "hbase-cluster-start"));
     try {
-      cluster = TestingHBaseCluster.create(option);
-      cluster.start();
-      connection = ConnectionFactory.createConnection(cluster.getConf());
-    } catch (Exception e) {
+      starter.submit(() -> {
+        cluster.start();
+        connection = ConnectionFactory.createConnection(cluster.getConf());
+        return null;
+      }).get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
       close();
-      throw new ServerStartException("the HBase mini-cluster did not start (data under " + base + "): " + e, e);
+      throw new ServerStartException("the HBase mini-cluster did not start within " + startTimeout
+          + " (data under " + base + ")", e);
+    } catch (ExecutionException e) {
+      close();
+      throw new ServerStartException("the HBase mini-cluster did not start (data under " + base + "): " + e.getCause(),
+          e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      close();
+      throw new ServerStartException("interrupted while starting the HBase mini-cluster", e);
+    } finally {
+      starter.shutdownNow();
     }
+    changedSystemProperties = changedSince(systemPropertiesBefore);
     lastStartup = Duration.ofNanos(System.nanoTime() - t0);
     LOG.info("HBase mini-cluster started in {} ms, ZooKeeper quorum {}", lastStartup.toMillis(), zookeeperQuorum());
     return this;
@@ -181,23 +218,32 @@ public final class HBaseCluster implements BeforeAllCallback, AfterAllCallback, 
     restoreSystemProperties();
   }
 
+  /** The keys whose values differ from {@code before}: the ones the mini-cluster set. */
+  private static Set<String> changedSince(Properties before) {
+    Set<String> changed = new HashSet<>();
+    for (String key : System.getProperties().stringPropertyNames()) {
+      if (!Objects.equals(before.getProperty(key), System.getProperty(key))) {
+        changed.add(key);
+      }
+    }
+    return changed;
+  }
+
+  /** Puts back the system properties the mini-cluster changed while starting, and only those. */
   private void restoreSystemProperties() {
     if (systemPropertiesBefore == null) {
       return;
     }
-    for (String key : System.getProperties().stringPropertyNames()) {
-      if (!systemPropertiesBefore.containsKey(key)) {
-        System.clearProperty(key);
-      }
-    }
-    for (String key : systemPropertiesBefore.stringPropertyNames()) {
+    for (String key : changedSystemProperties) {
       String before = systemPropertiesBefore.getProperty(key);
-      if (!before.equals(System.getProperty(key))) {
-        LOG.debug("restoring system property {} changed by the mini-cluster", key);
+      if (before == null) {
+        System.clearProperty(key);
+      } else {
         System.setProperty(key, before);
       }
     }
     systemPropertiesBefore = null;
+    changedSystemProperties = Set.of();
   }
 
   @Override

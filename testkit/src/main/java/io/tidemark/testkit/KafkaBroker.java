@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -75,12 +76,12 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, A
   private final Map<String, String> brokerProperties;
   private final List<String> jvmArgs;
 
-  private Path dir;
-  private int port;
+  private volatile Path dir;
+  private volatile int port;
   private int controllerPort;
   private ChildJvm child;
   private Admin admin;
-  private Duration lastStartup = Duration.ZERO;
+  private volatile Duration lastStartup = Duration.ZERO;
 
   private KafkaBroker(Builder b) {
     this.startTimeout = b.startTimeout;
@@ -110,19 +111,22 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, A
     controllerPort = Ports.freeLoopbackPort();
     Path props = writeProperties();
     long t0 = System.nanoTime();
-    List<Path> classpath = RuntimeArtifacts.kafkaBrokerClasspath();
-    ChildJvm format = ChildJvm.start("kafka-format", RuntimeArtifacts.currentJava(), classpath, jvmArgs(),
-        "kafka.tools.StorageTool",
-        List.of("format", "-t", clusterId(), "-c", props.toString()), dir);
     try {
-      if (!waitExit(format, startTimeout)) {
-        throw new ServerStartException("formatting the Kafka log directory " + dir + " did not finish within "
-            + startTimeout + ". Last lines of " + format.logFile() + ":\n  " + String.join("\n  ", format.tail(30)));
+      List<Path> classpath = RuntimeArtifacts.kafkaBrokerClasspath();
+      try (ChildJvm format = ChildJvm.start("kafka-format", RuntimeArtifacts.currentJava(), classpath, jvmArgs(),
+          "kafka.tools.StorageTool", List.of("format", "-t", clusterId(), "-c", props.toString()), dir)) {
+        OptionalInt exit = format.waitForExit(startTimeout);
+        if (exit.isEmpty() || exit.getAsInt() != 0) {
+          throw new ServerStartException("formatting the Kafka log directory " + dir.resolve("data")
+              + (exit.isEmpty() ? " did not finish within " + startTimeout : " failed with exit code " + exit.getAsInt())
+              + ". Last lines of " + format.logFile() + ":\n  " + String.join("\n  ", format.tail(30)));
+        }
       }
-    } finally {
-      format.close();
+      launch(props);
+    } catch (RuntimeException e) {
+      close();
+      throw e;
     }
-    launch(props);
     lastStartup = Duration.ofNanos(System.nanoTime() - t0);
     LOG.info("Kafka broker {} started in {} ms at {} (log dir {})",
         RuntimeArtifacts.properties().getProperty("kafka.broker.version"),
@@ -136,19 +140,6 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, A
     java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(16);
     buf.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
     return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(buf.array());
-  }
-
-  private static boolean waitExit(ChildJvm jvm, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (jvm.isAlive() && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return !jvm.isAlive();
   }
 
   private void launch(Path props) {
@@ -540,22 +531,40 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, A
     private final Map<String, String> brokerProperties = new HashMap<>();
     private final List<String> jvmArgs = new ArrayList<>(List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
 
+    private static final java.util.Set<String> RESERVED = java.util.Set.of("listeners", "advertised.listeners",
+        "controller.quorum.voters", "node.id", "process.roles", "log.dirs", "log.dir", "controller.listener.names",
+        "listener.security.protocol.map", "inter.broker.listener.name");
+
     private Builder() {}
+
+    private static Duration positive(Duration d, String what) {
+      if (Objects.requireNonNull(d, what).isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive, got " + d);
+      }
+      return d;
+    }
 
     /** How long start-up may take before it fails with the broker's log (default 60 s). */
     public Builder startTimeout(Duration timeout) {
-      this.startTimeout = Objects.requireNonNull(timeout, "timeout");
+      this.startTimeout = positive(timeout, "startTimeout");
       return this;
     }
 
     /** How often the broker applies retention ({@code log.retention.check.interval.ms}, default 250 ms). */
     public Builder retentionCheckInterval(Duration interval) {
-      this.retentionCheckInterval = Objects.requireNonNull(interval, "interval");
+      this.retentionCheckInterval = positive(interval, "retentionCheckInterval");
       return this;
     }
 
-    /** Sets a broker property (for example {@code log.retention.ms}); overrides the fixture's own. */
+    /**
+     * Sets a broker property (for example {@code log.retention.ms}). The properties that place the
+     * broker (listeners, ports, node id, quorum, log directory) belong to the fixture and are refused.
+     */
     public Builder brokerProperty(String key, String value) {
+      if (RESERVED.contains(key)) {
+        throw new IllegalArgumentException("broker property " + key + " is set by the fixture (loopback listeners on"
+            + " free ports, a temporary log directory); it cannot be overridden");
+      }
       brokerProperties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
       return this;
     }

@@ -56,9 +56,9 @@ public final class SchemaRegistry implements BeforeAllCallback, AfterAllCallback
   private final Duration startTimeout;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private String version;
+  private volatile String version;
   private Path dir;
-  private int port;
+  private volatile int port;
   private int managementPort;
   private ChildJvm child;
   private Duration lastStartup = Duration.ZERO;
@@ -83,7 +83,10 @@ public final class SchemaRegistry implements BeforeAllCallback, AfterAllCallback
     Properties runtime = RuntimeArtifacts.properties();
     version = requestedVersion != null ? requestedVersion
         : System.getProperty("tidemark.registry.version", runtime.getProperty("registry.default.version"));
-    Path archive = RuntimeArtifacts.artifact("registry." + version + ".archive", "Apicurio Registry " + version);
+    if (runtime.getProperty("registry." + version + ".archive") == null) {
+      throw new ServerStartException("unknown Apicurio Registry version " + version + "; known: "
+          + runtime.getProperty("registry.versions"));
+    }
     int minJava = Integer.parseInt(runtime.getProperty("registry." + version + ".minJava", "17"));
     String javaHome = System.getProperty("tidemark.registry.java");
     Path java = Jdks.find(minJava, javaHome).orElseThrow(() -> new ServerStartException(
@@ -92,12 +95,18 @@ public final class SchemaRegistry implements BeforeAllCallback, AfterAllCallback
             : " and none was found under " + Jdks.searched())
             + ". Set -Dtidemark.registry.java=<java home> or use -Dtidemark.registry.version="
             + runtime.getProperty("registry.default.version")));
+    Path archive = RuntimeArtifacts.artifact("registry." + version + ".archive", "Apicurio Registry " + version);
     Path home = Archives.unpackOnce(archive, "apicurio-registry-app-" + version);
     Path jar = launcherJar(home);
     dir = TempDirs.create("registry");
     port = Ports.freeLoopbackPort();
     managementPort = Ports.freeLoopbackPort();
-    launch(java, jar);
+    try {
+      launch(java, jar);
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
     lastStartup = Duration.ofNanos(System.nanoTime() - t0);
     LOG.info("Apicurio Registry {} started in {} ms at {}", version, lastStartup.toMillis(), baseUrl());
     return this;
@@ -183,7 +192,11 @@ public final class SchemaRegistry implements BeforeAllCallback, AfterAllCallback
 
   /** Sets the compatibility level of one subject. */
   public void setCompatibility(String subject, String level) {
-    put("/config/" + subject, "{\"compatibility\":\"" + level + "\"}");
+    put("/config/" + encode(subject), "{\"compatibility\":\"" + level + "\"}");
+  }
+
+  private static String encode(String pathSegment) {
+    return java.net.URLEncoder.encode(pathSegment, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   /**
@@ -193,7 +206,7 @@ public final class SchemaRegistry implements BeforeAllCallback, AfterAllCallback
    *     409 for an incompatible schema)
    */
   public int register(String subject, String avroSchemaJson) {
-    String body = send("POST", "/subjects/" + subject + "/versions",
+    String body = send("POST", "/subjects/" + encode(subject) + "/versions",
         "{\"schema\":" + jsonString(avroSchemaJson) + "}");
     Matcher m = ID.matcher(body);
     if (!m.find()) {
@@ -304,7 +317,10 @@ public final class SchemaRegistry implements BeforeAllCallback, AfterAllCallback
 
     /** How long start-up may take before it fails with the registry's log (default 90 s). */
     public Builder startTimeout(Duration timeout) {
-      this.startTimeout = Objects.requireNonNull(timeout, "timeout");
+      if (Objects.requireNonNull(timeout, "timeout").isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("startTimeout must be positive, got " + timeout);
+      }
+      this.startTimeout = timeout;
       return this;
     }
 

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * JVM, on loopback, for fault tests: kill and restart one node, the leader included. Session
  * expiry of a client works as with {@link ZooKeeperServer#expireSession}.
  *
- * <p>As a JUnit 5 extension, declare it on a {@code static} field.
+ * <p>As a JUnit 5 extension, declare it on a {@code static} field. Thread-safe.
  */
 public final class ZooKeeperEnsemble implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
 
@@ -106,7 +106,7 @@ public final class ZooKeeperEnsemble implements BeforeAllCallback, AfterAllCallb
         Thread.sleep(50);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        break;
+        throw new IllegalStateException("interrupted while waiting for a ZooKeeper leader", e);
       }
     }
     throw new AssertionError("no ZooKeeper leader elected within " + timeout);

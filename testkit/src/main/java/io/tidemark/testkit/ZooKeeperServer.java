@@ -7,8 +7,11 @@ import java.time.Duration;
 import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.InstanceSpec;
-import org.apache.curator.test.KillSession;
 import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -20,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * loopback port, with its data in a temporary directory.
  *
  * <p>As a JUnit 5 extension, declare it on a {@code static} field; outside JUnit call
- * {@link #start()} and {@link #close()}.
+ * {@link #start()} and {@link #close()}. Thread-safe: every method may be called from any thread.
  */
 public final class ZooKeeperServer implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
 
@@ -99,12 +102,33 @@ public final class ZooKeeperServer implements BeforeAllCallback, AfterAllCallbac
   }
 
   /**
-   * Expires the ZooKeeper session of {@code client} on the server, as a long pause or partition
-   * would: the client sees {@code Expired} and Curator reconnects with a new session.
+   * Expires the ZooKeeper session of {@code client} on the server, as a long GC pause or a
+   * network partition would: a second connection takes over the session (same id and password)
+   * and closes it, so the server drops the session and its ephemeral nodes at once. The client
+   * then sees {@code Expired}, and Curator reconnects with a new session. Other clients are not
+   * affected. Waits at most 30 seconds for the server to confirm.
    */
   public static void expireSession(CuratorFramework client) {
     try {
-      KillSession.kill(client.getZookeeperClient().getZooKeeper());
+      ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+      String connectString = client.getZookeeperClient().getCurrentConnectionString();
+      CountDownLatch connected = new CountDownLatch(1);
+      ZooKeeper twin = new ZooKeeper(connectString, zk.getSessionTimeout(), event -> {
+        if (event.getState() == Watcher.Event.KeeperState.SyncConnected) {
+          connected.countDown();
+        }
+      }, zk.getSessionId(), zk.getSessionPasswd());
+      try {
+        if (!connected.await(30, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("could not attach to session 0x" + Long.toHexString(zk.getSessionId())
+              + " at " + connectString + " within 30 s");
+        }
+      } finally {
+        twin.close(30_000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while expiring the session of " + client, e);
     } catch (Exception e) {
       throw new IllegalStateException("cannot expire the session of " + client + ": " + e, e);
     }

@@ -47,20 +47,28 @@ class ChildJvmOrphanIT {
     Process testJvm = new ProcessBuilder(RuntimeArtifacts.currentJava().toString(), "-cp", classpath,
         FakeTestJvm.class.getName(), work.toString()).redirectErrorStream(true).start();
     long childPid;
+    try {
+      childPid = readChildPid(testJvm);
+      ProcessHandle child = ProcessHandle.of(childPid).orElseThrow();
+      assertThat(child.isAlive()).isTrue();
+
+      testJvm.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+
+      await().atMost(Duration.ofSeconds(20)).until(() -> !child.isAlive());
+    } finally {
+      testJvm.destroyForcibly();
+      TempDirs.deleteRecursively(work);
+    }
+  }
+
+  private static long readChildPid(Process testJvm) throws Exception {
     try (BufferedReader out = new BufferedReader(new InputStreamReader(testJvm.getInputStream(), StandardCharsets.UTF_8))) {
       String line = out.readLine();
       while (line != null && !line.startsWith("child-pid=")) {
         line = out.readLine();
       }
       assertThat(line).as("the fake test JVM's output").isNotNull();
-      childPid = Long.parseLong(line.substring("child-pid=".length()));
+      return Long.parseLong(line.substring("child-pid=".length()));
     }
-    ProcessHandle child = ProcessHandle.of(childPid).orElseThrow();
-    assertThat(child.isAlive()).isTrue();
-
-    testJvm.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-
-    await().atMost(Duration.ofSeconds(20)).until(() -> !child.isAlive());
-    TempDirs.deleteRecursively(work);
   }
 }

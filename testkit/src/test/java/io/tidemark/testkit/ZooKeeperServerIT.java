@@ -13,6 +13,8 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.RetryForever;
+import java.util.concurrent.TimeUnit;
+import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -76,15 +78,29 @@ class ZooKeeperServerIT {
   }
 
   @Test
-  void expireSessionExpiresExactlyThatClientsSession() throws Exception {
+  void expireSessionExpiresExactlyThatClientsSessionOnTheServer() throws Exception {
     List<ConnectionState> states = new CopyOnWriteArrayList<>();
     client.getConnectionStateListenable().addListener((c, s) -> states.add(s));
     long before = client.getZookeeperClient().getZooKeeper().getSessionId();
+    client.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath("/live/victim");
+    try (CuratorFramework bystander = CuratorFrameworkFactory.builder().connectString(zk.connectString())
+        .sessionTimeoutMs(60_000).connectionTimeoutMs(5_000).retryPolicy(new RetryForever(100)).build()) {
+      bystander.start();
+      assertThat(bystander.blockUntilConnected(10, TimeUnit.SECONDS)).isTrue();
+      bystander.create().withMode(CreateMode.EPHEMERAL).forPath("/live/bystander");
+      long bystanderSession = bystander.getZookeeperClient().getZooKeeper().getSessionId();
+      long t0 = System.nanoTime();
 
-    ZooKeeperServer.expireSession(client);
+      ZooKeeperServer.expireSession(client);
 
-    await().atMost(Duration.ofSeconds(30)).until(() -> states.contains(ConnectionState.LOST)
-        && states.get(states.size() - 1) == ConnectionState.RECONNECTED);
-    assertThat(client.getZookeeperClient().getZooKeeper().getSessionId()).isNotEqualTo(before);
+      // the server dropped the session: its ephemeral node is gone for everyone, well before the 10 s timeout
+      await().atMost(Duration.ofSeconds(5)).until(() -> bystander.checkExists().forPath("/live/victim") == null);
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+      await().atMost(Duration.ofSeconds(30)).until(() -> states.contains(ConnectionState.LOST)
+          && states.get(states.size() - 1) == ConnectionState.RECONNECTED);
+      assertThat(client.getZookeeperClient().getZooKeeper().getSessionId()).isNotEqualTo(before);
+      assertThat(bystander.getZookeeperClient().getZooKeeper().getSessionId()).isEqualTo(bystanderSession);
+      assertThat(bystander.checkExists().forPath("/live/bystander")).isNotNull();
+    }
   }
 }

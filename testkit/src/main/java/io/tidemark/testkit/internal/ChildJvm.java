@@ -100,6 +100,21 @@ public final class ChildJvm implements AutoCloseable {
     return process.pid();
   }
 
+  /**
+   * Waits at most {@code timeout} for the child to exit.
+   *
+   * @return its exit code, or empty if it is still running
+   */
+  public java.util.OptionalInt waitForExit(Duration timeout) {
+    try {
+      return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+          ? java.util.OptionalInt.of(process.exitValue()) : java.util.OptionalInt.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return java.util.OptionalInt.empty();
+    }
+  }
+
   /** Whether the child process is still running. */
   public boolean isAlive() {
     return process.isAlive();

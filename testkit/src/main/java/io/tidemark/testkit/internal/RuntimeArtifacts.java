@@ -4,12 +4,11 @@ import io.tidemark.testkit.ServerStartException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.stream.Collectors;
 
 /**
  * Reads what tidemark-testkit-runtime recorded at build time (the Kafka broker's classpath, the
@@ -17,7 +16,6 @@ import java.util.Properties;
  */
 public final class RuntimeArtifacts {
   private static final String BASE = "/io/tidemark/testkit/runtime/";
-  private static final String PLACEHOLDER = "@M2_REPO@";
 
   private RuntimeArtifacts() {}
 
@@ -46,20 +44,28 @@ public final class RuntimeArtifacts {
     return props;
   }
 
-  /** The Kafka broker's jars, each checked to exist. */
+  /**
+   * The Kafka broker's jars: the archive tidemark-testkit-runtime attaches (system property
+   * {@code tidemark.testkit.kafka.archive}, which Tidemark's own build sets, else the local Maven
+   * repository), unpacked once into the cache.
+   */
   public static List<Path> kafkaBrokerClasspath() {
-    String text;
-    try (InputStream in = resource("kafka-broker.classpath")) {
-      text = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+    String configured = System.getProperty("tidemark.testkit.kafka.archive");
+    Path archive = configured != null && !configured.isBlank() && !configured.startsWith("${")
+        ? requireFile(Path.of(configured), "the Kafka broker")
+        : artifact("kafka.broker.archive", "the Kafka broker");
+    Path home = Archives.unpackOnce(archive, "kafka-broker-" + properties().getProperty("kafka.broker.version") + "-"
+        + Archives.fingerprint(archive));
+    try (var files = Files.list(home.resolve("lib"))) {
+      List<Path> jars = files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().collect(Collectors.toList());
+      if (jars.isEmpty()) {
+        throw new ServerStartException("no jars under " + home.resolve("lib") + " (unpacked from " + archive
+            + "); delete that directory to unpack again");
+      }
+      return jars;
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new ServerStartException("cannot list " + home.resolve("lib") + ": " + e, e);
     }
-    Path repo = localRepository();
-    List<Path> jars = new ArrayList<>();
-    for (String entry : text.split(":")) {
-      jars.add(requireFile(Path.of(entry.replace(PLACEHOLDER, repo.toString())), "the Kafka broker"));
-    }
-    return jars;
   }
 
   /** An artifact recorded under {@code key} in the runtime properties, checked to exist. */
@@ -78,7 +84,7 @@ public final class RuntimeArtifacts {
       String coordinates = coordinates(repo, file);
       throw new ServerStartException("cannot start " + what + ": " + file + " is missing from the local Maven repository "
           + repo + ". Fetch it with: mvn dependency:get -Dartifact=" + coordinates
-          + " (or build tidemark-testkit-runtime, which fetches it; set -Dtidemark.testkit.m2=<dir> for another repository)");
+          + " (it comes with io.tidemark:tidemark-testkit; set -Dtidemark.testkit.m2=<dir> for another local repository)");
     }
     return file;
   }
@@ -92,9 +98,11 @@ public final class RuntimeArtifacts {
       String groupId = rel.subpath(0, n - 3).toString().replace('/', '.');
       String fileName = rel.getFileName().toString();
       String rest = fileName.substring((artifactId + "-" + version).length());
-      if (rest.endsWith(".tar.gz")) {
-        String classifier = rest.substring(1, rest.length() - ".tar.gz".length());
-        return groupId + ":" + artifactId + ":" + version + ":tar.gz" + (classifier.isEmpty() ? "" : ":" + classifier);
+      for (String type : List.of("tar.gz", "zip")) {
+        if (rest.endsWith("." + type)) {
+          String classifier = rest.substring(Math.min(1, rest.length()), rest.length() - type.length() - 1);
+          return groupId + ":" + artifactId + ":" + version + ":" + type + (classifier.isEmpty() ? "" : ":" + classifier);
+        }
       }
       return groupId + ":" + artifactId + ":" + version;
     } catch (RuntimeException e) {
