@@ -45,6 +45,7 @@ class FileOffsetStoreLockIT {
   }
 
   @Test
+  @SuppressWarnings("try") // closing the first store mid-block is the point of the test
   void aSecondStoreInTheSameJvmIsRefused() {
     try (FileOffsetStore first = new FileOffsetStore(dir, true, true, 50, Clock.systemUTC());
         FileOffsetStore second = new FileOffsetStore(dir, true, true, 50, Clock.systemUTC())) {

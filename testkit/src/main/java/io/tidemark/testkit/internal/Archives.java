@@ -45,6 +45,7 @@ public final class Archives {
    *
    * @throws ServerStartException naming the archive and the cause when it cannot be unpacked
    */
+  @SuppressWarnings("try") // the lock is held for the try block's duration, never referenced
   public static Path unpackOnce(Path archive, String name) {
     Path root = cacheRoot();
     Path target = root.resolve(name);
