@@ -34,6 +34,9 @@ public final class CommittedOffsets {
     Map<TopicPartition, Long> sorted = new java.util.TreeMap<>(OffsetCommit.PARTITION_ORDER);
     positions.forEach((tp, offset) -> {
       Validation.topic(tp.topic());
+      if (tp.partition() < 0) {
+        throw new IllegalArgumentException("partition of " + tp.topic() + " must be >= 0, got " + tp.partition());
+      }
       Validation.nonNegative(offset, "position of " + tp);
       sorted.put(tp, offset);
     });

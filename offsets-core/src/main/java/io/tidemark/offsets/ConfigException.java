@@ -19,6 +19,16 @@ public class ConfigException extends IllegalArgumentException {
     this.name = null;
   }
 
+  private ConfigException(String name, String message, boolean withoutValue) {
+    super(message);
+    this.name = name;
+  }
+
+  /** A problem with setting {@code name} whose message must not show its value (it may be a secret). */
+  public static ConfigException withoutValue(String name, String message) {
+    return new ConfigException(name, message, true);
+  }
+
   /** The setting, where the problem is about one. */
   public Optional<String> name() {
     return Optional.ofNullable(name);

@@ -62,6 +62,12 @@ public final class OffsetCommit {
     sorted.forEach(r -> byPartition.put(r.topicPartition(), r));
     List<PositionReset> sortedResets = new ArrayList<>(b.resets);
     sortedResets.sort(Comparator.comparing(PositionReset::partition, PARTITION_ORDER));
+    for (int i = 1; i < sortedResets.size(); i++) {
+      if (sortedResets.get(i).partition().equals(sortedResets.get(i - 1).partition())) {
+        throw new IllegalArgumentException("batch " + batchId + " of job " + job + " has two resets for "
+            + sortedResets.get(i).partition() + ": " + sortedResets.get(i - 1) + " and " + sortedResets.get(i));
+      }
+    }
     for (PositionReset reset : sortedResets) {
       OffsetRange range = byPartition.get(reset.partition());
       if (range == null) {

@@ -31,14 +31,14 @@ public final class OffsetStores {
       "memory", "io.tidemark:tidemark-offsets-core",
       "file", "io.tidemark:tidemark-offsets-core",
       "zk", "io.tidemark:tidemark-offsets-zookeeper",
-      "hbase", "io.tidemark:tidemark-offsets-hbase",
-      "kafka", "io.tidemark:tidemark-offsets-kafka");
+      "hbase", "io.tidemark:tidemark-offsets-hbase");
 
   private OffsetStores() {}
 
   /** Opens the store {@code uri} names, with default settings plus those in its query. */
   public static OffsetStore open(String uri) {
-    return open(URI.create(uri), Map.of());
+    // "memory:" alone is not a URI in java.net.URI's eyes: it means the store named "default"
+    return open(URI.create(uri.matches("[a-zA-Z][a-zA-Z0-9+.-]*:") ? uri + "default" : uri), Map.of());
   }
 
   /**
@@ -68,8 +68,10 @@ public final class OffsetStores {
     for (Map.Entry<String, ?> e : config.entrySet()) {
       Object fromUri = merged.get(e.getKey());
       if (fromUri != null && !String.valueOf(fromUri).equals(String.valueOf(e.getValue()))) {
-        throw new ConfigException(e.getKey(), e.getValue(), "the store URI sets it to '" + fromUri
-            + "'; give it in one place only");
+        boolean secret = provider.configDef().keys().stream()
+            .anyMatch(k -> k.name().equals(e.getKey()) && k.type() == io.tidemark.offsets.spi.ConfigKey.Type.PASSWORD);
+        throw new ConfigException(e.getKey(), secret ? "[hidden]" : e.getValue(), "the store URI sets it "
+            + (secret ? "to another value" : "to '" + fromUri + "'") + "; give it in one place only");
       }
       merged.put(e.getKey(), e.getValue());
     }
@@ -111,7 +113,7 @@ public final class OffsetStores {
       String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
       String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
       if (params.put(key, value) != null) {
-        throw new ConfigException(key, value, "given twice in the store URI");
+        throw ConfigException.withoutValue(key, "setting '" + key + "' is given twice in the store URI " + redact(uri));
       }
     }
     return params;
@@ -124,8 +126,14 @@ public final class OffsetStores {
     if (q >= 0) {
       s = s.substring(0, q);
     }
-    if (uri.getRawUserInfo() != null) {
-      s = s.replace(uri.getRawUserInfo() + "@", "***@");
+    // java.net.URI finds no user info in multi-host authorities (zk://u:p@h1:1,h2:2/x): cut it by hand
+    int authority = s.indexOf("//");
+    if (authority >= 0) {
+      int end = s.indexOf('/', authority + 2);
+      int at = s.lastIndexOf('@', end < 0 ? s.length() - 1 : end);
+      if (at > authority) {
+        s = s.substring(0, authority + 2) + "***" + s.substring(at);
+      }
     }
     return s;
   }

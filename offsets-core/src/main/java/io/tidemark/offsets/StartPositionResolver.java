@@ -99,6 +99,7 @@ public final class StartPositionResolver {
         partitions.add(new TopicPartition(topic, p));
       }
     });
+    partitions.sort(OffsetCommit.PARTITION_ORDER);
     Map<TopicPartition, Long> earliest = offsets.earliest(partitions);
     Map<TopicPartition, Long> latest = offsets.latest(partitions);
     boolean fresh = stored.isEmpty();

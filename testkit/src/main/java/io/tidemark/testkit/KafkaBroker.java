@@ -295,10 +295,34 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, A
     createTopic(topic, partitions, Map.of());
   }
 
-  /** Creates a topic with topic-level {@code configs} (see Kafka's {@link TopicConfig}). */
+  /**
+   * Creates a topic with topic-level {@code configs} (see Kafka's {@link TopicConfig}) and waits
+   * until the broker's metadata lists it with a leader for every partition.
+   */
   public void createTopic(String topic, int partitions, Map<String, String> configs) {
     NewTopic newTopic = new NewTopic(topic, partitions, (short) 1).configs(configs);
     get(admin().createTopics(List.of(newTopic)).all(), "create topic " + topic);
+    awaitMetadata("topic " + topic + " to appear with " + partitions + " led partitions", () ->
+        get(admin().listTopics().names(), "list topics").contains(topic)
+            && get(admin().describeTopics(List.of(topic)).allTopicNames(), "describe topic " + topic).get(topic)
+                .partitions().stream().filter(p -> p.leader() != null && !p.leader().isEmpty()).count() == partitions);
+  }
+
+  private static void awaitMetadata(String what, java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        if (condition.getAsBoolean()) {
+          return;
+        }
+      } catch (IllegalStateException e) {
+        // not yet known to the broker
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("timed out after 30 s waiting for " + what);
+      }
+      sleep(Duration.ofMillis(20));
+    }
   }
 
   /**
@@ -315,9 +339,10 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, A
         TopicConfig.FILE_DELETE_DELAY_MS_CONFIG, "0"));
   }
 
-  /** Deletes a topic and waits until the broker confirms. */
+  /** Deletes a topic and waits until the broker's metadata no longer lists it. */
   public void deleteTopic(String topic) {
     get(admin().deleteTopics(List.of(topic)).all(), "delete topic " + topic);
+    awaitMetadata("topic " + topic + " to disappear", () -> !get(admin().listTopics().names(), "list topics").contains(topic));
   }
 
   /**

@@ -68,6 +68,7 @@ public final class TextCodec {
     long historySeq = 0;
     Map<TopicPartition, Long> positions = new HashMap<>();
     for (String[] w = lines.next(); w != null; w = lines.next()) {
+      try {
       switch (w[0]) {
         case "job" -> job = lines.word(w, 1);
         case "epoch" -> epoch = lines.number(w, 1);
@@ -76,6 +77,9 @@ public final class TextCodec {
         case "history" -> historySeq = lines.number(w, 1);
         case "position" -> positions.put(new TopicPartition(lines.word(w, 1), (int) lines.number(w, 2)), lines.number(w, 3));
         default -> throw lines.error("unknown record '" + w[0] + "'");
+      }
+      } catch (IllegalArgumentException e) {
+        throw lines.error(e.getMessage());
       }
     }
     if (job == null) {
@@ -133,6 +137,7 @@ public final class TextCodec {
     Map<TopicPartition, Long> before = new HashMap<>();
     Map<TopicPartition, Long> after = new HashMap<>();
     for (String[] w = lines.next(); w != null; w = lines.next()) {
+      try {
       switch (w[0]) {
         case "kind", "job", "batch", "epoch", "time", "to-batch", "batch-before", "batch-after" -> single.put(w[0], lines.word(w, 1));
         case "range" -> ranges.add(new OffsetRange(lines.word(w, 1), (int) lines.number(w, 2), lines.number(w, 3), lines.number(w, 4)));
@@ -142,6 +147,9 @@ public final class TextCodec {
         case "before" -> before.put(new TopicPartition(lines.word(w, 1), (int) lines.number(w, 2)), lines.number(w, 3));
         case "after" -> after.put(new TopicPartition(lines.word(w, 1), (int) lines.number(w, 2)), lines.number(w, 3));
         default -> throw lines.error("unknown record '" + w[0] + "'");
+      }
+      } catch (IllegalArgumentException e) {
+        throw lines.error(e.getMessage());
       }
     }
     try {
@@ -198,13 +206,14 @@ public final class TextCodec {
     Lines(String text, String source, String header) {
       this.all = text.split("\n", -1);
       this.source = source;
+      index = 1;
       if (all.length == 0 || !all[0].equals(header)) {
         throw error("does not start with '" + header + "'");
       }
-      if (!text.endsWith("end\n")) {
+      if (!text.endsWith("\nend\n")) {
+        index = all.length;
         throw error("has no 'end' line: the file is incomplete");
       }
-      index = 1;
     }
 
     String[] next() {

@@ -134,10 +134,13 @@ public final class CommitRules {
             + (current.lastBatchId().isEmpty() ? "no batch" : "up to batch " + current.lastBatchId().getAsLong())
             + "; it cannot be rewound forward to batch " + k);
       }
+      // Undo every entry newer than batch k's (latest) commit; rewinds in between are undone too.
       positions = new HashMap<>(current.positions());
       long last = current.lastBatchId().getAsLong();
+      boolean found = false;
       for (HistoryEntry entry : history) {
-        if (last == k) {
+        if (entry instanceof HistoryEntry.Committed c && c.commit().batchId() == k) {
+          found = true;
           break;
         }
         if (entry instanceof HistoryEntry.Committed c) {
@@ -152,16 +155,22 @@ public final class CommitRules {
             positions.put(r.topicPartition(), replaced.getOrDefault(r.topicPartition(), r.fromOffset()));
           }
           last = commit.batchId() - 1;
+          if (last == k) { // undoing batch k + 1 leaves the state right after batch k
+            found = true;
+            break;
+          }
         } else {
           HistoryEntry.Rewound r = (HistoryEntry.Rewound) entry;
           positions = new HashMap<>(r.positionsBefore());
           if (r.lastBatchIdBefore().isEmpty()) {
+            last = -1;
             break;
           }
           last = r.lastBatchIdBefore().getAsLong();
         }
       }
-      if (last != k) {
+      found = found || last == k;
+      if (!found) {
         throw new IllegalArgumentException("batch " + k + " of job " + current.job()
             + " is older than the retained history (" + history.size() + " entries); rewind to explicit offsets instead");
       }

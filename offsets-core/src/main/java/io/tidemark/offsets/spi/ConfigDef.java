@@ -56,8 +56,8 @@ public final class ConfigDef {
     for (Map.Entry<String, ?> e : raw.entrySet()) {
       ConfigKey<?> key = keys.get(e.getKey());
       if (key == null) {
-        throw new ConfigException(e.getKey(), e.getValue(), "unknown setting for " + component + "; known settings: "
-            + String.join(", ", keys.keySet()));
+        throw ConfigException.withoutValue(e.getKey(), "unknown setting '" + e.getKey() + "' for " + component
+            + " (its value is not shown, in case it is a secret); known settings: " + String.join(", ", keys.keySet()));
       }
       if (e.getValue() == null) {
         throw new ConfigException(e.getKey(), null, "a value is required");

@@ -145,8 +145,8 @@ public final class ConfigKey<T> {
     try {
       if (javaType.isInstance(raw)) {
         value = javaType.cast(raw);
-      } else if (raw instanceof Number n && javaType == Integer.class) {
-        value = javaType.cast(Math.toIntExact(n.longValue()));
+      } else if ((raw instanceof Long || raw instanceof Short || raw instanceof Byte) && javaType == Integer.class) {
+        value = javaType.cast(Math.toIntExact(((Number) raw).longValue()));
       } else {
         value = javaType.cast(type.parser.apply(String.valueOf(raw)));
       }
