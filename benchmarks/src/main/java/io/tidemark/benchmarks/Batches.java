@@ -46,7 +46,14 @@ final class Batches {
       ranges.add(new OffsetRange(TOPIC, p, from, from + RECORDS_PER_PARTITION));
       positions[p] = from + RECORDS_PER_PARTITION;
     }
-    return OffsetCommit.builder(job, nextBatchId++, epoch).ranges(ranges).build();
+    OffsetCommit.Builder batch = OffsetCommit.builder(job, nextBatchId, epoch).ranges(ranges);
+    if (nextBatchId == 0) { // the first batch declares where each partition starts
+      java.util.Map<org.apache.kafka.common.TopicPartition, Long> starts = new java.util.HashMap<>();
+      ranges.forEach(r -> starts.put(r.topicPartition(), r.fromOffset()));
+      batch.starts(starts);
+    }
+    nextBatchId++;
+    return batch.build();
   }
 
   /** The id of the last batch {@link #next()} built; -1 before the first. */

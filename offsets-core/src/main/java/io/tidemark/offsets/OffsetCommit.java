@@ -38,6 +38,7 @@ public final class OffsetCommit {
   private final long epoch;
   private final List<OffsetRange> ranges;
   private final List<PositionReset> resets;
+  private final Map<TopicPartition, Long> starts;
   private final Instant commitTime;
   private final SortedMap<String, String> metadata;
 
@@ -80,6 +81,13 @@ public final class OffsetCommit {
       }
     }
     this.resets = List.copyOf(sortedResets);
+    Map<TopicPartition, Long> sortedStarts = new TreeMap<>(PARTITION_ORDER);
+    b.starts.forEach((tp, offset) -> {
+      Validation.topic(tp.topic());
+      Validation.nonNegative(offset, "declared start of " + tp);
+      sortedStarts.put(tp, offset);
+    });
+    this.starts = Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sortedStarts));
     this.commitTime = Objects.requireNonNull(b.commitTime != null ? b.commitTime : b.clock.instant(), "commitTime");
     this.metadata = Collections.unmodifiableSortedMap(new TreeMap<>(b.metadata));
   }
@@ -119,6 +127,15 @@ public final class OffsetCommit {
     return resets;
   }
 
+  /**
+   * The declared start positions, as the start policy resolved them, of partitions the job may
+   * not have a stored position for yet. A range of a partition without a stored position must
+   * start exactly at its declared start; declarations for partitions that have one are ignored.
+   */
+  public Map<TopicPartition, Long> starts() {
+    return starts;
+  }
+
   /** When the batch was committed (set by the builder's clock unless given). */
   public Instant commitTime() {
     return commitTime;
@@ -151,12 +168,13 @@ public final class OffsetCommit {
     if (!(o instanceof OffsetCommit c)) {
       return false;
     }
-    return sameBatchAs(c) && epoch == c.epoch && commitTime.equals(c.commitTime) && metadata.equals(c.metadata);
+    return sameBatchAs(c) && epoch == c.epoch && starts.equals(c.starts) && commitTime.equals(c.commitTime)
+        && metadata.equals(c.metadata);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(job, batchId, epoch, ranges, resets, commitTime, metadata);
+    return Objects.hash(job, batchId, epoch, ranges, resets, starts, commitTime, metadata);
   }
 
   @Override
@@ -174,6 +192,7 @@ public final class OffsetCommit {
     private final long epoch;
     private final List<OffsetRange> ranges = new ArrayList<>();
     private final List<PositionReset> resets = new ArrayList<>();
+    private final Map<TopicPartition, Long> starts = new HashMap<>();
     private final Map<String, String> metadata = new HashMap<>();
     private Instant commitTime;
     private Clock clock = Clock.systemUTC();
@@ -204,6 +223,16 @@ public final class OffsetCommit {
     /** Declares position resets (as {@code ResolvedStart.resets()} returns them). */
     public Builder resets(Collection<PositionReset> more) {
       more.forEach(r -> resets.add(Objects.requireNonNull(r, "reset")));
+      return this;
+    }
+
+    /**
+     * Declares where the start policy resolved each partition ({@code ResolvedStart.positions()}):
+     * a partition the job has no stored position for is accepted only if its range starts there.
+     */
+    public Builder starts(Map<TopicPartition, Long> resolved) {
+      resolved.forEach((tp, offset) -> starts.put(Objects.requireNonNull(tp, "partition"),
+          Objects.requireNonNull(offset, "start of " + tp)));
       return this;
     }
 

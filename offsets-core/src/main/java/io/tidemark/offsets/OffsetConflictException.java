@@ -28,13 +28,18 @@ public class OffsetConflictException extends OffsetStoreException {
     /** Another driver has claimed the job since this one did: this driver is a zombie. */
     STALE_EPOCH,
     /** A position reset names a replaced position that is not the stored one. */
-    RESET_MISMATCH
+    RESET_MISMATCH,
+    /**
+     * A partition without a stored position does not start where the commit declares the start
+     * policy resolved it, or the commit declares no start for it.
+     */
+    START_MISMATCH
   }
 
   private final Conflict conflict;
   private final String job;
   private final long batchId;
-  private final transient TopicPartition partition;
+  private final TopicPartition partition;
   private final String expected;
   private final String found;
 

@@ -14,13 +14,15 @@ import java.util.Set;
  *   <li>its batch id is the last committed one plus one (any id for the job's first commit);
  *   <li>each range starts exactly at its partition's stored position ({@code GAP} or
  *       {@code OVERLAP} otherwise), unless a {@link PositionReset} in the commit names the stored
- *       position it replaces; a partition without a stored position may start anywhere (where the
- *       start policy resolved it);
+ *       position it replaces; a partition without a stored position starts exactly where the commit
+ *       declares the start policy resolved it ({@link OffsetCommit#starts()}; {@code START_MISMATCH}
+ *       otherwise);
  *   <li>all partitions are written or none, and readers never see a commit half-applied.
  * </ul>
  * Committing the batch that is already the last one stored ({@link OffsetCommit#sameBatchAs}) is
  * a no-op that returns {@link CommitResult#ALREADY_APPLIED}: a commit whose outcome was unknown
- * can be retried safely.
+ * can be retried safely. This holds even under an epoch that has since been fenced (the batch is
+ * stored either way), so a fenced driver learns that it is fenced at its next new batch.
  *
  * <h2>Threads and lifecycle</h2>
  * Implementations are thread-safe: any method may be called from several threads, and

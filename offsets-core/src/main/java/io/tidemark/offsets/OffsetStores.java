@@ -37,8 +37,8 @@ public final class OffsetStores {
 
   /** Opens the store {@code uri} names, with default settings plus those in its query. */
   public static OffsetStore open(String uri) {
-    // "memory:" alone is not a URI in java.net.URI's eyes: it means the store named "default"
-    return open(URI.create(uri.matches("[a-zA-Z][a-zA-Z0-9+.-]*:") ? uri + "default" : uri), Map.of());
+    // "memory:" alone is not a URI in java.net.URI's eyes: it means the memory store named "default"
+    return open(URI.create(uri.equals("memory:") ? "memory:default" : uri), Map.of());
   }
 
   /**

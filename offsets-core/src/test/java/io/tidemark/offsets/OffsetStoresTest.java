@@ -157,7 +157,8 @@ class OffsetStoresTest {
   private static void commitBatches(OffsetStore store, int n) {
     long epoch = store.claim(JOB);
     for (int i = 0; i < n; i++) {
-      assertThat(store.commit(OffsetCommit.builder(JOB, i, epoch).range("orders", 0, 10L * i, 10L * i + 10).build()))
+      assertThat(store.commit(OffsetCommit.builder(JOB, i, epoch).range("orders", 0, 10L * i, 10L * i + 10)
+          .starts(Map.of(new TopicPartition("orders", 0), 0L)).build()))
           .isEqualTo(CommitResult.APPLIED);
     }
   }

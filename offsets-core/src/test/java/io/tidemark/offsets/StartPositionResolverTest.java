@@ -426,7 +426,7 @@ class StartPositionResolverTest {
       try (OffsetStore store = OffsetStores.open("memory:after-loss")) {
         long epoch = store.claim(JOB);
         store.commit(OffsetCommit.builder(JOB, 0, epoch).range("orders", 0, 0, 3).range("orders", 1, 0, 90)
-            .range("orders", 2, 0, 5).build());
+            .range("orders", 2, 0, 5).starts(Map.of(P0, 0L, P1, 0L, P2, 0L)).build());
         CommittedOffsets before = store.read(JOB);
         ResolvedStart start = resolver().onLostOffsets(LostOffsetsPolicy.EARLIEST)
             .onOffsetsAhead(OffsetsAheadPolicy.LATEST).build().resolve(before, List.of("orders"), cluster());

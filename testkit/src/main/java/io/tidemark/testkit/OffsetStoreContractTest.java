@@ -65,6 +65,15 @@ public abstract class OffsetStoreContractTest {
     return true;
   }
 
+  /**
+   * Whether two stores from {@link #openStore()} see each other's writes (true for stores backed by
+   * files or servers, false for in-memory ones). The atomicity test then reads through a second
+   * instance, so that it sees what the backend holds rather than one instance's memory.
+   */
+  protected boolean sharesStateAcrossOpens() {
+    return isDurable();
+  }
+
   /** How many history entries the store keeps per job by default (at least 20 for these tests). */
   protected int historyCapacity() {
     return 1000;
@@ -92,8 +101,17 @@ public abstract class OffsetStoreContractTest {
     return prefix + "-" + name;
   }
 
-  private static OffsetCommit commit(String job, long batch, long epoch, OffsetRange... ranges) {
-    return OffsetCommit.builder(job, batch, epoch).ranges(List.of(ranges)).build();
+  /**
+   * A commit of {@code ranges} that declares each range's start as where the start policy
+   * resolved it (what a job does for partitions it has no stored position for yet).
+   */
+  protected static OffsetCommit commit(String job, long batch, long epoch, OffsetRange... ranges) {
+    return OffsetCommit.builder(job, batch, epoch).ranges(List.of(ranges)).starts(startsOf(List.of(ranges))).build();
+  }
+
+  /** Each range's {@code fromOffset}, as declared starts. */
+  protected static Map<TopicPartition, Long> startsOf(List<OffsetRange> ranges) {
+    return ranges.stream().collect(Collectors.toMap(OffsetRange::topicPartition, OffsetRange::fromOffset));
   }
 
   private static TopicPartition tp(String topic, int p) {
@@ -238,6 +256,44 @@ public abstract class OffsetStoreContractTest {
     assertThat(((HistoryEntry.Committed) newest).commit().resets()).containsExactly(right);
   }
 
+  @Test
+  void aNewPartitionMustStartWhereTheStartPolicyResolvedIt() {
+    String job = jobAt("starts", 100);
+
+    assertThatThrownBy(() -> store.commit(OffsetCommit.builder(job, 1, 1).range("orders", 0, 100, 110)
+        .range("orders", 1, 50, 60).build()))
+        .isInstanceOfSatisfying(OffsetConflictException.class, e -> {
+          assertThat(e.conflict()).isEqualTo(Conflict.START_MISMATCH);
+          assertThat(e.partition()).hasValue(tp("orders", 1));
+        })
+        .hasMessageContaining("expected a declared start (the partition has no stored position)");
+    assertThatThrownBy(() -> store.commit(OffsetCommit.builder(job, 1, 1).range("orders", 0, 100, 110)
+        .range("orders", 1, 50, 60).starts(Map.of(tp("orders", 1), 0L)).build()))
+        .isInstanceOfSatisfying(OffsetConflictException.class, e -> assertThat(e.conflict()).isEqualTo(Conflict.START_MISMATCH))
+        .hasMessageContaining("expected range starting at the declared start 0");
+    assertThat(store.read(job).positions()).containsOnlyKeys(tp("orders", 0));
+
+    assertThat(store.commit(OffsetCommit.builder(job, 1, 1).range("orders", 0, 100, 110).range("orders", 1, 0, 60)
+        .starts(Map.of(tp("orders", 0), 999L, tp("orders", 1), 0L)).build())).isEqualTo(CommitResult.APPLIED);
+    assertThat(store.read(job).positions()).containsEntry(tp("orders", 0), 110L).containsEntry(tp("orders", 1), 60L);
+  }
+
+  @Test
+  void aRefusedCommitChangesNothing() {
+    String fresh = job("refused-fresh");
+    long epoch = store.claim(job("other"));
+
+    assertThatThrownBy(() -> store.commit(OffsetCommit.builder(fresh, 0, 1).range("orders", 0, 0, 10).build()))
+        .isInstanceOf(OffsetConflictException.class);
+    assertThatThrownBy(() -> store.commit(commit(job("other"), 0, epoch + 1, new OffsetRange("orders", 0, 0, 10))))
+        .isInstanceOf(OffsetConflictException.class);
+
+    assertThat(store.read(fresh).isEmpty()).isTrue();
+    assertThat(store.listJobs()).doesNotContain(fresh);
+    assertThat(store.history(job("other"), 10)).isEmpty();
+    assertThat(store.read(job("other")).isEmpty()).isTrue();
+  }
+
   // ---- idempotence and concurrency
 
   @Test
@@ -276,7 +332,8 @@ public abstract class OffsetStoreContractTest {
           assertThat(f.get(60, TimeUnit.SECONDS)).isEqualTo(CommitResult.APPLIED);
           applied++;
         } catch (java.util.concurrent.ExecutionException e) {
-          assertThat(e.getCause()).isInstanceOf(OffsetConflictException.class);
+          assertThat(e.getCause()).isInstanceOfSatisfying(OffsetConflictException.class,
+              c -> assertThat(c.conflict()).isEqualTo(Conflict.STALE_BATCH));
           refused++;
         }
       }
@@ -321,22 +378,25 @@ public abstract class OffsetStoreContractTest {
     long epoch = store.claim(job);
     int partitions = 1000;
     int batches = 12;
+    OffsetStore readerStore = sharesStateAcrossOpens() ? openStore() : store;
     AtomicBoolean done = new AtomicBoolean();
     AtomicReference<String> torn = new AtomicReference<>();
-    AtomicInteger reads = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicLong newestSeen = new java.util.concurrent.atomic.AtomicLong(-1);
+    java.util.Set<Long> batchesSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
     Thread reader = new Thread(() -> {
       while (!done.get() && torn.get() == null) {
-        CommittedOffsets seen = store.read(job);
-        reads.incrementAndGet();
+        CommittedOffsets seen = readerStore.read(job);
         if (seen.isEmpty()) {
           continue;
         }
+        long batch = seen.lastBatchId().getAsLong();
         long distinct = seen.positions().values().stream().distinct().count();
         if (seen.positions().size() != partitions || distinct != 1
-            || seen.positions().get(tp("wide", 0)) != (seen.lastBatchId().getAsLong() + 1) * 10) {
-          torn.set("batch " + seen.lastBatchId() + ": " + seen.positions().size() + " partitions, " + distinct
-              + " distinct positions");
+            || seen.positions().get(tp("wide", 0)) != (batch + 1) * 10) {
+          torn.set("batch " + batch + ": " + seen.positions().size() + " partitions, " + distinct + " distinct positions");
         }
+        batchesSeen.add(batch);
+        newestSeen.accumulateAndGet(batch, Math::max);
       }
     }, "contract-reader");
     reader.start();
@@ -345,14 +405,21 @@ public abstract class OffsetStoreContractTest {
         long from = b * 10L;
         List<OffsetRange> ranges = IntStream.range(0, partitions)
             .mapToObj(p -> new OffsetRange("wide", p, from, from + 10)).collect(Collectors.toList());
-        assertThat(store.commit(OffsetCommit.builder(job, b, epoch).ranges(ranges).build())).isEqualTo(CommitResult.APPLIED);
+        assertThat(store.commit(OffsetCommit.builder(job, b, epoch).ranges(ranges).starts(startsOf(ranges)).build()))
+            .isEqualTo(CommitResult.APPLIED);
+        // the reader keeps reading while the next batch is written; wait until it has seen this one
+        long committed = b;
+        org.awaitility.Awaitility.await().atMost(patience()).until(() -> newestSeen.get() >= committed || torn.get() != null);
       }
     } finally {
       done.set(true);
       reader.join(TimeUnit.SECONDS.toMillis(60));
+      if (readerStore != store) {
+        readerStore.close();
+      }
     }
     assertThat(torn.get()).as("a reader saw a half-applied commit").isNull();
-    assertThat(reads.get()).isPositive();
+    assertThat(batchesSeen).as("batches the reader saw").hasSizeGreaterThanOrEqualTo(batches);
     assertThat(store.read(job).positions().values()).containsOnly(batches * 10L);
   }
 
@@ -363,7 +430,8 @@ public abstract class OffsetStoreContractTest {
     List<OffsetRange> ranges = IntStream.range(0, 10_000)
         .mapToObj(p -> new OffsetRange("events.clicks_v2-eu", p, 1_000_000L + p, 1_000_100L + p)).collect(Collectors.toList());
 
-    assertThat(store.commit(OffsetCommit.builder(job, 0, epoch).ranges(ranges).build())).isEqualTo(CommitResult.APPLIED);
+    assertThat(store.commit(OffsetCommit.builder(job, 0, epoch).ranges(ranges).starts(startsOf(ranges)).build()))
+        .isEqualTo(CommitResult.APPLIED);
 
     CommittedOffsets read = store.read(job);
     assertThat(read.positions()).hasSize(10_000);
@@ -426,7 +494,7 @@ public abstract class OffsetStoreContractTest {
       if (b >= 3) {
         ranges.add(new OffsetRange("orders", 1, (b - 3) * 5L, (b - 2) * 5L));
       }
-      store.commit(OffsetCommit.builder(job, b, epoch).ranges(ranges).build());
+      store.commit(OffsetCommit.builder(job, b, epoch).ranges(ranges).starts(startsOf(ranges)).build());
     }
 
     CommittedOffsets rewound = store.rewind(job, RewindTarget.toBatch(3));
@@ -520,6 +588,16 @@ public abstract class OffsetStoreContractTest {
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
     assertThatThrownBy(() -> store.claim(job("closed")))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining(store.description());
+    OffsetStore closed = store;
+    List<org.assertj.core.api.ThrowableAssert.ThrowingCallable> calls = List.of(
+        () -> closed.commit(commit(job("closed"), 0, 1, new OffsetRange("orders", 0, 0, 1))),
+        () -> closed.history(job("closed"), 1),
+        () -> closed.rewind(job("closed"), RewindTarget.toBatch(0)),
+        closed::listJobs,
+        () -> closed.delete(job("closed")));
+    for (var call : calls) {
+      assertThatThrownBy(call).isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
+    }
     store = null;
   }
 

@@ -80,7 +80,8 @@ class StartPositionResolverIT {
   /** Commits one batch moving the job from its resolved start to the log end of each partition. */
   private CommitResult commitUpToEnd(String job, long epoch, long batch, ResolvedStart start) {
     Map<TopicPartition, Long> ends = offsets.latest(start.positions().keySet());
-    OffsetCommit.Builder b = OffsetCommit.builder(job, batch, epoch).resets(start.resets()).metadata(start.commitMetadata());
+    OffsetCommit.Builder b = OffsetCommit.builder(job, batch, epoch).starts(start.positions()).resets(start.resets())
+        .metadata(start.commitMetadata());
     start.positions().forEach((p, from) -> b.range(OffsetRange.of(p, from, Math.max(from, ends.get(p)))));
     return store.commit(b.build());
   }
@@ -124,7 +125,7 @@ class StartPositionResolverIT {
     long epoch = store.claim(job);
     ResolvedStart first = StartPositionResolver.builder().build().resolve(store.read(job), List.of(topic), offsets);
     assertThat(first.positions()).containsEntry(p0, 0L);
-    store.commit(OffsetCommit.builder(job, 0, epoch).range(OffsetRange.of(p0, 0, 2)).build());
+    store.commit(OffsetCommit.builder(job, 0, epoch).range(OffsetRange.of(p0, 0, 2)).starts(first.positions()).build());
 
     long logStart = kafka.awaitLogStartOffset(p0, 5, Duration.ofMillis(200), Duration.ofSeconds(60));
     long logEnd = offsets.latest(List.of(p0)).get(p0);
@@ -160,7 +161,7 @@ class StartPositionResolverIT {
     produce(topic, 0, 4, System.currentTimeMillis());
     String job = "growing-job";
     long epoch = store.claim(job);
-    store.commit(OffsetCommit.builder(job, 0, epoch).range(topic, 0, 0, 4).build());
+    store.commit(OffsetCommit.builder(job, 0, epoch).range(topic, 0, 0, 4).starts(Map.of(tp(topic, 0), 0L)).build());
     kafka.admin().createPartitions(Map.of(topic, NewPartitions.increaseTo(3))).all().get(30, TimeUnit.SECONDS);
     produce(topic, 2, 6, System.currentTimeMillis());
 
@@ -185,7 +186,7 @@ class StartPositionResolverIT {
     produce(topic, 0, 20, System.currentTimeMillis());
     String job = "recreated-job";
     long epoch = store.claim(job);
-    store.commit(OffsetCommit.builder(job, 0, epoch).range(topic, 0, 0, 20).build());
+    store.commit(OffsetCommit.builder(job, 0, epoch).range(topic, 0, 0, 20).starts(Map.of(tp(topic, 0), 0L)).build());
     kafka.deleteTopic(topic);
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
       kafka.createTopic(topic, 1);
@@ -221,6 +222,31 @@ class StartPositionResolverIT {
   }
 
   @Test
+  void aStoredTopicThatWasDeletedFailsOrIsDroppedWithItsPositionsKept() {
+    String topic = "doomed";
+    kafka.createTopic(topic, 2);
+    kafka.createTopic("survivor", 1);
+    String job = "doomed-job";
+    long epoch = store.claim(job);
+    store.commit(OffsetCommit.builder(job, 0, epoch).range(topic, 0, 0, 0).range(topic, 1, 0, 0).range("survivor", 0, 0, 0)
+        .starts(Map.of(tp(topic, 0), 0L, tp(topic, 1), 0L, tp("survivor", 0), 0L)).build());
+    kafka.deleteTopic(topic);
+
+    assertThatThrownBy(() -> StartPositionResolver.builder().build().resolve(store.read(job), List.of(topic, "survivor"), offsets))
+        .isInstanceOf(StartPositionException.class)
+        .hasMessageContaining("topic doomed does not exist but job doomed-job has committed positions in it (was it deleted?)");
+    ResolvedStart dropped = StartPositionResolver.builder().onMissingTopic(MissingTopicPolicy.DROP).build()
+        .resolve(store.read(job), List.of(topic, "survivor"), offsets);
+
+    assertThat(dropped.droppedTopics()).containsExactly(topic);
+    assertThat(dropped.positions()).containsOnlyKeys(tp("survivor", 0));
+    assertThat(commitUpToEnd(job, epoch, 1, dropped)).isEqualTo(CommitResult.APPLIED);
+    // the dropped topic's positions stay in the store (a rewind or a recreated topic may need them)
+    assertThat(store.read(job).positions()).containsKeys(tp(topic, 0), tp(topic, 1));
+    assertThat(JobLag.of(store.read(job), offsets).missingPartitions()).containsExactly(tp(topic, 0), tp(topic, 1));
+  }
+
+  @Test
   void lagIsTheLogEndMinusTheCommittedPosition() {
     String topic = "lagging";
     kafka.createTopic(topic, 3);
@@ -229,8 +255,9 @@ class StartPositionResolverIT {
     }
     String job = "lag-job";
     long epoch = store.claim(job);
-    store.commit(OffsetCommit.builder(job, 0, epoch).ranges(IntStream.range(0, 3)
-        .mapToObj(p -> new OffsetRange(topic, p, 0, 5)).collect(Collectors.toList())).build());
+    List<OffsetRange> ranges = IntStream.range(0, 3).mapToObj(p -> new OffsetRange(topic, p, 0, 5)).collect(Collectors.toList());
+    store.commit(OffsetCommit.builder(job, 0, epoch).ranges(ranges)
+        .starts(ranges.stream().collect(Collectors.toMap(OffsetRange::topicPartition, OffsetRange::fromOffset))).build());
 
     JobLag lag = JobLag.of(store.read(job), offsets);
 

@@ -9,6 +9,7 @@ import io.tidemark.offsets.OffsetCommit;
 import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.OffsetStoreException;
 import io.tidemark.offsets.RewindTarget;
+import io.tidemark.offsets.StoreCorruptedException;
 import io.tidemark.offsets.StoreUnavailableException;
 import io.tidemark.offsets.spi.CommitRules;
 import java.io.IOException;
@@ -67,14 +68,19 @@ public final class FileOffsetStore implements OffsetStore {
 
   /** A job this store holds the lock of, with its state as last written. */
   private static final class Held {
+    final String job;
     final FileChannel channel;
     final FileLock lock;
     TextCodec.State state;
+    /** The newest history entry, if it is a commit: what a retry is compared with. */
+    Optional<OffsetCommit> lastCommit;
 
-    Held(FileChannel channel, FileLock lock, TextCodec.State state) {
+    Held(String job, FileChannel channel, FileLock lock, TextCodec.State state, Optional<OffsetCommit> lastCommit) {
+      this.job = job;
       this.channel = channel;
       this.lock = lock;
       this.state = state;
+      this.lastCommit = lastCommit;
     }
   }
 
@@ -119,17 +125,15 @@ public final class FileOffsetStore implements OffsetStore {
     open();
     Held h = hold(commit.job());
     TextCodec.State current = h.state;
-    Optional<OffsetCommit> last = readHistoryEntry(commit.job(), current.historySeq())
-        .filter(e -> e instanceof HistoryEntry.Committed)
-        .map(e -> ((HistoryEntry.Committed) e).commit());
-    CommitRules.Decision decision = CommitRules.check(current.offsets(), last, commit);
+    CommitRules.Decision decision = CommitRules.check(current.offsets(), h.lastCommit, commit);
     if (!(decision instanceof CommitRules.Apply apply)) {
       return CommitResult.ALREADY_APPLIED;
     }
     long seq = current.historySeq() + 1;
-    writeHistory(commit.job(), seq, new HistoryEntry.Committed(commit));
+    writeHistory(h, seq, new HistoryEntry.Committed(commit));
     writeState(h, new TextCodec.State(apply.next(), seq));
-    prune(commit.job(), seq);
+    h.lastCommit = Optional.of(commit);
+    prune(h.job, seq);
     return CommitResult.APPLIED;
   }
 
@@ -172,8 +176,9 @@ public final class FileOffsetStore implements OffsetStore {
     Held h = hold(job);
     CommitRules.Rewind r = CommitRules.rewind(h.state.offsets(), target, history(job, historyMax), clock.instant());
     long seq = h.state.historySeq() + 1;
-    writeHistory(job, seq, r.entry());
+    writeHistory(h, seq, r.entry());
     writeState(h, new TextCodec.State(r.next(), seq));
+    h.lastCommit = Optional.empty();
     prune(job, seq);
     return r.next();
   }
@@ -218,13 +223,8 @@ public final class FileOffsetStore implements OffsetStore {
     } catch (IOException e) {
       throw new StoreUnavailableException("cannot delete job " + job + " in " + root + ": " + e, e);
     } finally {
+      // The lock file stays: unlinking it would let two processes lock two different files.
       release(job, h);
-    }
-    try {
-      Files.deleteIfExists(dir.resolve(LOCK));
-      Files.deleteIfExists(dir);
-    } catch (IOException e) {
-      // another process may have recreated the job meanwhile: leave its files alone
     }
     return true;
   }
@@ -259,7 +259,13 @@ public final class FileOffsetStore implements OffsetStore {
   private TextCodec.State readState(String job) {
     Path file = jobDir(job).resolve(STATE);
     try {
-      return TextCodec.decodeState(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+      TextCodec.State state = TextCodec.decodeState(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+      if (!state.offsets().job().equals(job)) {
+        throw new StoreCorruptedException(file + " holds the state of job " + state.offsets().job() + ", not of job "
+            + job + ": was a job directory copied or renamed? Move it back, or delete " + jobDir(job) + " and rewind"
+            + " the job to explicit offsets.");
+      }
+      return state;
     } catch (NoSuchFileException e) {
       return new TextCodec.State(CommittedOffsets.none(job, 0), 0);
     } catch (IOException e) {
@@ -285,19 +291,32 @@ public final class FileOffsetStore implements OffsetStore {
     return jobDir(job).resolve(HISTORY).resolve(String.format("%020d", seq));
   }
 
-  private void writeHistory(String job, long seq, HistoryEntry entry) {
-    Path dir = jobDir(job).resolve(HISTORY);
+  private void writeHistory(Held h, long seq, HistoryEntry entry) {
+    Path dir = jobDir(h.job).resolve(HISTORY);
     try {
-      Files.createDirectories(dir);
+      if (!Files.isDirectory(dir)) {
+        Files.createDirectories(dir);
+        syncDir(dir.getParent());
+      }
     } catch (IOException e) {
       throw new StoreUnavailableException("cannot create " + dir + ": " + e, e);
     }
-    writeAtomically(historyFile(job, seq), TextCodec.encodeHistory(entry));
+    writeAtomically(historyFile(h.job, seq), TextCodec.encodeHistory(entry));
   }
 
   private void writeState(Held h, TextCodec.State state) {
-    writeAtomically(jobDir(state.offsets().job()).resolve(STATE), TextCodec.encodeState(state));
-    h.state = state;
+    try {
+      writeAtomically(jobDir(h.job).resolve(STATE), TextCodec.encodeState(state));
+      h.state = state;
+    } catch (RuntimeException e) {
+      // the rename may have happened before the failure: believe the disk, not the cache
+      try {
+        h.state = readState(h.job);
+      } catch (RuntimeException reread) {
+        e.addSuppressed(reread);
+      }
+      throw e;
+    }
   }
 
   private void prune(String job, long newestSeq) {
@@ -306,7 +325,7 @@ public final class FileOffsetStore implements OffsetStore {
       try {
         Files.deleteIfExists(historyFile(job, old));
       } catch (IOException e) {
-        // pruning is best effort: an extra old entry is harmless and goes with the next prune
+        // best effort: an old entry left here is removed when the job is next locked
       }
     }
   }
@@ -354,20 +373,22 @@ public final class FileOffsetStore implements OffsetStore {
     Path dir = jobDir(job);
     Path lockFile = dir.resolve(LOCK);
     FileChannel ch = null;
+    boolean held = false;
     try {
-      Files.createDirectories(dir);
+      if (!Files.isDirectory(dir)) {
+        Files.createDirectories(dir);
+        syncDir(root);
+      }
       ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
       FileLock lock;
       try {
         lock = ch.tryLock();
       } catch (OverlappingFileLockException e) {
-        ch.close();
         throw new JobLockedException("job " + job + " in " + description()
             + " is held by another offset store instance in this JVM; share one store per directory, or close the other");
       }
       if (lock == null) {
         String holder = Files.readString(lockFile, StandardCharsets.UTF_8).strip();
-        ch.close();
         throw new JobLockedException("job " + job + " in " + description() + " is being written by another process ("
             + (holder.isEmpty() ? "unknown" : holder) + "); stop that job first. The lock is " + lockFile
             + " and goes away when its holder exits.");
@@ -375,20 +396,48 @@ public final class FileOffsetStore implements OffsetStore {
       ch.truncate(0);
       ch.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
       removeTemporaryFiles(dir);
-      Held fresh = new Held(ch, lock, readState(job));
-      held.put(job, fresh);
+      TextCodec.State state = readState(job);
+      sweepHistory(job, state.historySeq());
+      Optional<OffsetCommit> last = readHistoryEntry(job, state.historySeq())
+          .filter(e -> e instanceof HistoryEntry.Committed)
+          .map(e -> ((HistoryEntry.Committed) e).commit());
+      Held fresh = new Held(job, ch, lock, state, last);
+      this.held.put(job, fresh);
+      held = true;
       return fresh;
     } catch (IOException e) {
-      if (ch != null) {
+      throw new StoreUnavailableException("cannot lock job " + job + " at " + lockFile + ": " + e, e);
+    } finally {
+      if (!held && ch != null) {
         try {
           ch.close();
         } catch (IOException ignored) {
-          // already failing
+          // already failing; closing releases any lock taken
         }
       }
-      throw new StoreUnavailableException("cannot lock job " + job + " at " + lockFile + ": " + e, e);
-    } catch (OffsetStoreException e) {
-      throw e;
+    }
+  }
+
+  /**
+   * Removes history files that no state refers to: unfinished commits (above the state's number)
+   * and entries beyond the retained count (left by a crash before pruning, or a lowered limit).
+   */
+  private void sweepHistory(String job, long newestSeq) throws IOException {
+    Path dir = jobDir(job).resolve(HISTORY);
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+      for (Path f : files) {
+        String name = f.getFileName().toString();
+        if (!name.matches("\\d{20}")) {
+          continue;
+        }
+        long seq = Long.parseLong(name);
+        if (seq > newestSeq || seq <= newestSeq - historyMax) {
+          Files.deleteIfExists(f);
+        }
+      }
     }
   }
 

@@ -64,10 +64,11 @@ public final class MemoryOffsetStore implements OffsetStore {
   @Override
   public synchronized CommitResult commit(OffsetCommit commit) {
     open();
-    Job j = jobs.computeIfAbsent(commit.job(), k -> new Job(CommittedOffsets.none(k, 0)));
-    Optional<OffsetCommit> last = lastCommit(j);
-    CommitRules.Decision d = CommitRules.check(j.state, last, commit);
+    Job existing = jobs.get(commit.job());
+    Job j = existing != null ? existing : new Job(CommittedOffsets.none(commit.job(), 0));
+    CommitRules.Decision d = CommitRules.check(j.state, lastCommit(j), commit);
     if (d instanceof CommitRules.Apply apply) {
+      jobs.putIfAbsent(commit.job(), j);
       j.state = apply.next();
       push(j, new HistoryEntry.Committed(commit));
       return CommitResult.APPLIED;

@@ -67,23 +67,33 @@ public final class TextCodec {
     Optional<Instant> time = Optional.empty();
     long historySeq = 0;
     Map<TopicPartition, Long> positions = new HashMap<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
     for (String[] w = lines.next(); w != null; w = lines.next()) {
       try {
+      if (!w[0].equals("position") && !seen.add(w[0])) {
+        throw lines.error("record '" + w[0] + "' appears twice");
+      }
       switch (w[0]) {
         case "job" -> job = lines.word(w, 1);
         case "epoch" -> epoch = lines.number(w, 1);
         case "batch" -> batch = lines.optNumber(w, 1);
         case "time" -> time = NONE.equals(lines.word(w, 1)) ? Optional.empty() : Optional.of(lines.instant(w, 1));
         case "history" -> historySeq = lines.number(w, 1);
-        case "position" -> positions.put(new TopicPartition(lines.word(w, 1), (int) lines.number(w, 2)), lines.number(w, 3));
+        case "position" -> {
+          if (positions.put(new TopicPartition(lines.word(w, 1), lines.partition(w, 2)), lines.number(w, 3)) != null) {
+            throw lines.error("position of " + w[1] + "-" + w[2] + " appears twice");
+          }
+        }
         default -> throw lines.error("unknown record '" + w[0] + "'");
       }
       } catch (IllegalArgumentException e) {
         throw lines.error(e.getMessage());
       }
     }
-    if (job == null) {
-      throw lines.error("no job record");
+    for (String required : List.of("job", "epoch", "batch", "time", "history")) {
+      if (!seen.contains(required)) {
+        throw lines.error("no '" + required + "' record");
+      }
     }
     try {
       return new State(CommittedOffsets.of(job, positions, batch, epoch, time), historySeq);
@@ -110,6 +120,8 @@ public final class TextCodec {
         b.append("reset ").append(r.partition().topic()).append(' ').append(r.partition().partition()).append(' ')
             .append(r.replacedPosition()).append(' ').append(r.newPosition()).append(' ').append(r.reason()).append('\n');
       }
+      commit.starts().forEach((tp, o) -> b.append("start ").append(tp.topic()).append(' ').append(tp.partition())
+          .append(' ').append(o).append('\n'));
       commit.metadata().forEach((k, v) -> b.append("meta ").append(pct(k)).append(' ').append(pct(v)).append('\n'));
     } else {
       HistoryEntry.Rewound r = (HistoryEntry.Rewound) entry;
@@ -134,18 +146,20 @@ public final class TextCodec {
     List<OffsetRange> ranges = new ArrayList<>();
     List<PositionReset> resets = new ArrayList<>();
     Map<String, String> meta = new LinkedHashMap<>();
+    Map<TopicPartition, Long> starts = new HashMap<>();
     Map<TopicPartition, Long> before = new HashMap<>();
     Map<TopicPartition, Long> after = new HashMap<>();
     for (String[] w = lines.next(); w != null; w = lines.next()) {
       try {
       switch (w[0]) {
         case "kind", "job", "batch", "epoch", "time", "to-batch", "batch-before", "batch-after" -> single.put(w[0], lines.word(w, 1));
-        case "range" -> ranges.add(new OffsetRange(lines.word(w, 1), (int) lines.number(w, 2), lines.number(w, 3), lines.number(w, 4)));
-        case "reset" -> resets.add(new PositionReset(new TopicPartition(lines.word(w, 1), (int) lines.number(w, 2)),
+        case "range" -> ranges.add(new OffsetRange(lines.word(w, 1), lines.partition(w, 2), lines.number(w, 3), lines.number(w, 4)));
+        case "reset" -> resets.add(new PositionReset(new TopicPartition(lines.word(w, 1), lines.partition(w, 2)),
             lines.number(w, 3), lines.number(w, 4), PositionReset.Reason.valueOf(lines.word(w, 5))));
         case "meta" -> meta.put(unpct(lines.word(w, 1)), unpct(w.length > 2 ? w[2] : ""));
-        case "before" -> before.put(new TopicPartition(lines.word(w, 1), (int) lines.number(w, 2)), lines.number(w, 3));
-        case "after" -> after.put(new TopicPartition(lines.word(w, 1), (int) lines.number(w, 2)), lines.number(w, 3));
+        case "start" -> starts.put(new TopicPartition(lines.word(w, 1), lines.partition(w, 2)), lines.number(w, 3));
+        case "before" -> before.put(new TopicPartition(lines.word(w, 1), lines.partition(w, 2)), lines.number(w, 3));
+        case "after" -> after.put(new TopicPartition(lines.word(w, 1), lines.partition(w, 2)), lines.number(w, 3));
         default -> throw lines.error("unknown record '" + w[0] + "'");
       }
       } catch (IllegalArgumentException e) {
@@ -157,7 +171,7 @@ public final class TextCodec {
       if ("commit".equals(kind)) {
         return new HistoryEntry.Committed(OffsetCommit.builder(single.get("job"), Long.parseLong(single.get("batch")),
                 Long.parseLong(single.get("epoch")))
-            .ranges(ranges).resets(resets).metadata(meta).commitTime(Instant.parse(single.get("time"))).build());
+            .ranges(ranges).resets(resets).starts(starts).metadata(meta).commitTime(Instant.parse(single.get("time"))).build());
       }
       if ("rewind".equals(kind)) {
         return new HistoryEntry.Rewound(Long.parseLong(single.get("epoch")), Instant.parse(single.get("time")),
@@ -190,7 +204,7 @@ public final class TextCodec {
   }
 
   /** A file of the store that cannot be read back: torn, edited by hand, or of another format. */
-  public static final class CorruptFileException extends io.tidemark.offsets.OffsetStoreException {
+  public static final class CorruptFileException extends io.tidemark.offsets.StoreCorruptedException {
     private static final long serialVersionUID = 1L;
 
     CorruptFileException(String message) {
@@ -243,6 +257,14 @@ public final class TextCodec {
       } catch (NumberFormatException e) {
         throw error("'" + w[i] + "' is not a number");
       }
+    }
+
+    int partition(String[] w, int i) {
+      long p = number(w, i);
+      if (p < 0 || p > Integer.MAX_VALUE) {
+        throw error("partition '" + w[i] + "' is out of range");
+      }
+      return (int) p;
     }
 
     OptionalLong optNumber(String[] w, int i) {

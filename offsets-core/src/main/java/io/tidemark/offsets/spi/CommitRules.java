@@ -86,7 +86,15 @@ public final class CommitRules {
               "a reset replacing position " + reset.replacedPosition(),
               "Resolve the start position again from the store and rebuild the batch.");
         }
-      } else if (stored.isPresent()) {
+      } else if (stored.isEmpty()) {
+        Long declared = commit.starts().get(tp);
+        if (declared == null || declared != range.fromOffset()) {
+          throw new OffsetConflictException(Conflict.START_MISMATCH, job, batch, tp,
+              declared == null ? "a declared start (the partition has no stored position)" : "range starting at the declared start " + declared,
+              declared == null ? range + " with no declared start" : range.toString(),
+              "Resolve the start with StartPositionResolver and declare it with OffsetCommit.Builder.starts(resolved.positions()).");
+        }
+      } else {
         long s = stored.getAsLong();
         if (range.fromOffset() > s) {
           throw new OffsetConflictException(Conflict.GAP, job, batch, tp, "range starting at " + s,

@@ -46,7 +46,11 @@ public final class FileStoreWorker {
         for (int p = 0; p < partitions; p++) {
           ranges.add(new OffsetRange("crash.topic", p, from, from + 10));
         }
-        store.commit(OffsetCommit.builder(JOB, batch, epoch).ranges(ranges).metadata("trial", "x").build());
+        OffsetCommit.Builder commit = OffsetCommit.builder(JOB, batch, epoch).ranges(ranges).metadata("trial", "x");
+        if (state.positions().isEmpty() && batch == 0) {
+          ranges.forEach(r -> commit.starts(java.util.Map.of(r.topicPartition(), r.fromOffset())));
+        }
+        store.commit(commit.build());
         System.out.println("committed " + batch);
         System.out.flush();
         batch++;

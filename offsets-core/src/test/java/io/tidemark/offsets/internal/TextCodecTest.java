@@ -204,7 +204,19 @@ class TextCodecTest {
             SRC + " line 3: 'yesterday' is not an ISO-8601 instant" + ADVICE),
         Arguments.of("no job record",
             "tidemark-offsets 1\nepoch 1\nend\n",
-            SRC + " line 3: no job record" + ADVICE));
+            SRC + " line 3: no 'job' record" + ADVICE),
+        Arguments.of("a record given twice",
+            "tidemark-offsets 1\njob orders-job\nepoch 1\nepoch 2\nend\n",
+            SRC + " line 4: record 'epoch' appears twice" + ADVICE),
+        Arguments.of("a position given twice",
+            "tidemark-offsets 1\njob orders-job\nposition orders 0 5\nposition orders 0 6\nend\n",
+            SRC + " line 4: position of orders-0 appears twice" + ADVICE),
+        Arguments.of("a negative partition",
+            "tidemark-offsets 1\njob orders-job\nposition orders -1 5\nend\n",
+            SRC + " line 3: partition '-1' is out of range" + ADVICE),
+        Arguments.of("no batch record",
+            "tidemark-offsets 1\njob orders-job\nepoch 1\ntime none\nhistory 0\nend\n",
+            SRC + " line 6: no 'batch' record" + ADVICE));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -343,11 +355,12 @@ class TextCodecTest {
   @Test
   void invalidValuesInStatesAreCorruptFiles() {
     assertThatThrownBy(() -> TextCodec.decodeState(
-        "tidemark-offsets 1\njob orders-job\nepoch 1\nposition orders 0 -5\nend\n", SRC))
+        "tidemark-offsets 1\njob orders-job\nepoch 1\nbatch 0\ntime none\nhistory 1\nposition orders 0 -5\nend\n", SRC))
         .isExactlyInstanceOf(TextCodec.CorruptFileException.class)
         .hasMessageStartingWith(SRC + " line ")
         .hasMessageContaining("position of orders-0 must be >= 0, got -5");
-    assertThatThrownBy(() -> TextCodec.decodeState("tidemark-offsets 1\njob bad/job\nend\n", SRC))
+    assertThatThrownBy(() -> TextCodec.decodeState(
+        "tidemark-offsets 1\njob bad/job\nepoch 1\nbatch none\ntime none\nhistory 0\nend\n", SRC))
         .isExactlyInstanceOf(TextCodec.CorruptFileException.class)
         .hasMessageContaining("job id 'bad/job' contains an illegal character");
   }

@@ -56,6 +56,19 @@ class CommitRulesTest {
 
   static Stream<Arguments> conflicts() {
     return Stream.of(
+        Arguments.of("a new partition without a declared start",
+            batch(8, 3).range("orders", 0, 100, 110).range("orders", 2, 0, 10).build(),
+            Conflict.START_MISMATCH, P2, "a declared start (the partition has no stored position)",
+            "orders-2[0, 10) with no declared start",
+            "START_MISMATCH: job orders-job batch 8 partition orders-2: expected a declared start (the partition has no"
+                + " stored position) but found orders-2[0, 10) with no declared start. Resolve the start with"
+                + " StartPositionResolver and declare it with OffsetCommit.Builder.starts(resolved.positions())."),
+        Arguments.of("a new partition away from its declared start",
+            batch(8, 3).range("orders", 0, 100, 110).range("orders", 2, 5, 10).starts(Map.of(P2, 0L)).build(),
+            Conflict.START_MISMATCH, P2, "range starting at the declared start 0", "orders-2[5, 10)",
+            "START_MISMATCH: job orders-job batch 8 partition orders-2: expected range starting at the declared start 0"
+                + " but found orders-2[5, 10). Resolve the start with StartPositionResolver and declare it with"
+                + " OffsetCommit.Builder.starts(resolved.positions())."),
         Arguments.of("range starts after the stored position",
             batch(8, 3).range("orders", 0, 105, 110).range("orders", 1, 200, 210).build(),
             Conflict.GAP, P0, "range starting at 100",
@@ -179,20 +192,22 @@ class CommitRulesTest {
         Arguments.of("partitions the batch did not read keep their positions",
             STORED, batch(8, 3).range("orders", 1, 200, 250).build(),
             Map.of(P0, 100L, P1, 250L), 8L),
-        Arguments.of("a new partition may start anywhere",
-            STORED, batch(8, 3).range("orders", 0, 100, 101).range("orders", 2, 5000, 5010).build(),
+        Arguments.of("a new partition starts at its declared start",
+            STORED, batch(8, 3).range("orders", 0, 100, 101).range("orders", 2, 5000, 5010)
+                .starts(Map.of(P2, 5000L, P0, 1L)).build(),
             Map.of(P0, 101L, P1, 200L, P2, 5010L), 8L),
-        Arguments.of("a new topic may start anywhere",
-            STORED, batch(8, 3).range("clicks.v2", 0, 77, 78).build(),
+        Arguments.of("a new topic starts at its declared start",
+            STORED, batch(8, 3).range("clicks.v2", 0, 77, 78).starts(Map.of(new TopicPartition("clicks.v2", 0), 77L)).build(),
             Map.of(P0, 100L, P1, 200L, new TopicPartition("clicks.v2", 0), 78L), 8L),
         Arguments.of("the first commit may carry batch id 0",
-            CommittedOffsets.none(JOB, 1), batch(0, 1).range("orders", 0, 40, 50).build(),
+            CommittedOffsets.none(JOB, 1), batch(0, 1).range("orders", 0, 40, 50).starts(Map.of(P0, 40L)).build(),
             Map.of(P0, 50L), 0L),
         Arguments.of("the first commit may carry any batch id",
-            CommittedOffsets.none(JOB, 1), batch(41, 1).range("orders", 0, 40, 50).range("orders", 1, 0, 3).build(),
+            CommittedOffsets.none(JOB, 1), batch(41, 1).range("orders", 0, 40, 50).range("orders", 1, 0, 3)
+                .starts(Map.of(P0, 40L, P1, 0L)).build(),
             Map.of(P0, 50L, P1, 3L), 41L),
         Arguments.of("the first commit may carry a huge batch id",
-            CommittedOffsets.none(JOB, 5), batch(1_700_000_000_000L, 5).range("orders", 0, 7, 9).build(),
+            CommittedOffsets.none(JOB, 5), batch(1_700_000_000_000L, 5).range("orders", 0, 7, 9).starts(Map.of(P0, 7L)).build(),
             Map.of(P0, 9L), 1_700_000_000_000L),
         Arguments.of("a reset forward past deleted offsets",
             STORED, batch(8, 3).range("orders", 0, 150, 160)
@@ -275,7 +290,8 @@ class CommitRulesTest {
 
     Ledger commit(long batchId, long from0, long until0, long from1, long until1) {
       OffsetCommit c = OffsetCommit.builder(JOB, batchId, state.epoch()).range("orders", 0, from0, until0)
-          .range("orders", 1, from1, until1).commitTime(T0.plusSeconds(60L * minute++)).build();
+          .range("orders", 1, from1, until1).starts(Map.of(P0, from0, P1, from1))
+          .commitTime(T0.plusSeconds(60L * minute++)).build();
       return commit(c);
     }
 
