@@ -150,9 +150,7 @@ public final class FileOffsetStore implements OffsetStore {
   public synchronized List<HistoryEntry> history(String job, int limit) {
     open();
     Validation.jobId(job);
-    if (limit < 0) {
-      throw new IllegalArgumentException("history limit must be >= 0, got " + limit);
-    }
+    Validation.historyLimit(limit);
     Held h = held.get(job);
     long newest = h != null ? h.state.historySeq() : readState(job).historySeq();
     List<HistoryEntry> entries = new ArrayList<>();

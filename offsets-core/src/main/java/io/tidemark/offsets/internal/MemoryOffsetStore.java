@@ -101,9 +101,7 @@ public final class MemoryOffsetStore implements OffsetStore {
   public synchronized List<HistoryEntry> history(String job, int limit) {
     open();
     Validation.jobId(job);
-    if (limit < 0) {
-      throw new IllegalArgumentException("history limit must be >= 0, got " + limit);
-    }
+    Validation.historyLimit(limit);
     Job j = jobs.get(job);
     return j == null ? List.of() : List.copyOf(new ArrayList<>(j.history).subList(0, Math.min(limit, j.history.size())));
   }

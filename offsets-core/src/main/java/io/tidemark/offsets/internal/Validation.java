@@ -44,6 +44,14 @@ public final class Validation {
     return value;
   }
 
+  /** Requires a history limit {@code >= 0}. */
+  public static int historyLimit(int limit) {
+    if (limit < 0) {
+      throw new IllegalArgumentException("history limit must be >= 0, got " + limit);
+    }
+    return limit;
+  }
+
   /** Requires {@code value >= 0}. */
   public static long nonNegative(long value, String what) {
     if (value < 0) {
