@@ -1,7 +1,6 @@
 package io.tidemark.offsets.internal;
 
 import io.tidemark.offsets.OffsetStores;
-import io.tidemark.offsets.spi.ConfigKey;
 import io.tidemark.offsets.spi.OffsetStoreProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,14 +25,7 @@ public final class ConfigDocs {
     b.append("`OffsetStores.open(uri, config)`; an unknown setting is refused with the list of known ones.\n");
     for (OffsetStoreProvider p : providers.values()) {
       b.append("\n## ").append(p.configDef().component()).append(" (`").append(p.scheme()).append(":`)\n\n");
-      b.append("| setting | type | default | valid values | description |\n");
-      b.append("|---|---|---|---|---|\n");
-      for (ConfigKey<?> key : p.configDef().keys()) {
-        b.append("| `").append(key.name()).append("` | ").append(key.type().name().toLowerCase(java.util.Locale.ROOT))
-            .append(" | ").append(key.defaultForDocs().isEmpty() ? "" : "`" + key.defaultForDocs() + "`")
-            .append(" | ").append(key.validValues())
-            .append(" | ").append(key.doc().replace("|", "\\|")).append(" |\n");
-      }
+      b.append(p.configDef().markdownTable());
     }
     return b.toString();
   }

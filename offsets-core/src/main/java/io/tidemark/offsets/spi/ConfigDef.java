@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -44,6 +45,23 @@ public final class ConfigDef {
   /** The settings, in declaration order. */
   public List<ConfigKey<?>> keys() {
     return Collections.unmodifiableList(new ArrayList<>(keys.values()));
+  }
+
+  /**
+   * The settings as a Markdown table (setting, type, default, valid values, description), for
+   * generated configuration references.
+   */
+  public String markdownTable() {
+    StringBuilder b = new StringBuilder();
+    b.append("| setting | type | default | valid values | description |\n");
+    b.append("|---|---|---|---|---|\n");
+    for (ConfigKey<?> key : keys.values()) {
+      b.append("| `").append(key.name()).append("` | ").append(key.type().name().toLowerCase(Locale.ROOT))
+          .append(" | ").append(key.defaultForDocs().isEmpty() ? "" : "`" + key.defaultForDocs() + "`")
+          .append(" | ").append(key.validValues())
+          .append(" | ").append(key.doc().replace("|", "\\|")).append(" |\n");
+    }
+    return b.toString();
   }
 
   /**

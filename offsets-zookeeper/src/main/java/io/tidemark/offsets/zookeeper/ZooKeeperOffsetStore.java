@@ -1,0 +1,659 @@
+package io.tidemark.offsets.zookeeper;
+
+import io.tidemark.offsets.CommitResult;
+import io.tidemark.offsets.CommitTooLargeException;
+import io.tidemark.offsets.CommittedOffsets;
+import io.tidemark.offsets.HistoryEntry;
+import io.tidemark.offsets.NoSuchJobException;
+import io.tidemark.offsets.OffsetCommit;
+import io.tidemark.offsets.OffsetRange;
+import io.tidemark.offsets.OffsetStore;
+import io.tidemark.offsets.OffsetStoreException;
+import io.tidemark.offsets.RewindTarget;
+import io.tidemark.offsets.StoreUnavailableException;
+import io.tidemark.offsets.spi.CommitRules;
+import io.tidemark.offsets.zookeeper.internal.Layout;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.zookeeper.CreateMode;
+import org.apache.jute.BinaryOutputArchive;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.MultiOperationRecord;
+import org.apache.zookeeper.Op;
+import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ZooKeeper {@link OffsetStore}: each commit is one {@code multi} transaction that checks the
+ * writer epoch's and the head's versions and writes the changed offsets and one history entry,
+ * so it is atomic and takes one round trip whatever the partition count. The layout is in
+ * {@link Layout}: offsets are plain decimal text that {@code zkCli.sh get} shows.
+ *
+ * <p>Open one with {@code OffsetStores.open("zk://host:2181,host2:2181/tidemark")}, or build one
+ * around a {@link CuratorFramework} you own with {@link #builder(CuratorFramework)}; then the
+ * store never closes it.
+ *
+ * <p>Faults: every operation retries through connection loss and session expiry until its
+ * deadline, then throws {@link StoreUnavailableException} naming the connect string and the
+ * cause. A commit whose outcome is unknown is resolved by reading the job back: a stored
+ * identical batch is reported as {@link CommitResult#ALREADY_APPLIED}, never applied twice and
+ * never reported as failed.
+ *
+ * <p>Thread-safe: operations are serialised per store instance; several instances (or
+ * processes) on one ZooKeeper are kept consistent by the version checks.
+ */
+public final class ZooKeeperOffsetStore implements OffsetStore {
+  private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperOffsetStore.class);
+
+  private final CuratorFramework client;
+  private final boolean ownsClient;
+  private final Layout layout;
+  private final String root;
+  private final int historyMax;
+  private final int maxRequestBytes;
+  private final Duration deadline;
+  private final Duration backoff;
+  private final List<ACL> acl;
+  private final Clock clock;
+  private final Faults faults;
+  private final Map<String, Snapshot> cache = new HashMap<>();
+  private boolean closed;
+  /** The operations of the last commit's transaction, for tests that measure its request size. */
+  private List<Op> lastCommitOps = List.of();
+
+  private ZooKeeperOffsetStore(Builder b) {
+    this.client = b.client;
+    this.ownsClient = b.ownsClient;
+    this.root = b.root;
+    this.layout = new Layout(b.root);
+    this.historyMax = b.historyMax;
+    this.maxRequestBytes = b.maxRequestBytes;
+    this.deadline = b.deadline;
+    this.backoff = b.backoff;
+    // ZooKeeper's ACL check calls contains(null), which immutable lists refuse
+    this.acl = Collections.unmodifiableList(new ArrayList<>(b.acl));
+    this.clock = b.clock;
+    this.faults = b.faults;
+    retrying("create the store's root " + layout.jobs(), zk -> {
+      ensurePath(zk, layout.jobs());
+      return null;
+    });
+  }
+
+  /** A builder around {@code client}, which the caller started and keeps owning. */
+  public static Builder builder(CuratorFramework client) {
+    return new Builder(client);
+  }
+
+  // ---- the state of one job, as read at one head version
+
+  private record Snapshot(CommittedOffsets offsets, Layout.Head head, int headVersion, int epochVersion,
+      Map<String, Map<Integer, Map<Integer, Long>>> buckets, Optional<OffsetCommit> lastCommit) {
+    boolean exists() {
+      return headVersion >= 0;
+    }
+  }
+
+  private static final int SNAPSHOT_ATTEMPTS = 100;
+  /** History entries deleted by one transaction at most, when the retained window shrank. */
+  private static final int PRUNE_MAX = 100;
+
+  /**
+   * One consistent state of {@code job}: the head, then a read-only {@code multi} of the epoch,
+   * every bucket the head names and the head again. A commit changes the head in the same
+   * transaction as its buckets, so an unchanged head version means nothing moved in between.
+   */
+  private Snapshot readSnapshot(ZooKeeper zk, String job, boolean withLastCommit)
+      throws KeeperException, InterruptedException {
+    for (int attempt = 1; attempt <= SNAPSHOT_ATTEMPTS; attempt++) {
+      Stat headStat = new Stat();
+      byte[] headData;
+      try {
+        headData = zk.getData(layout.head(job), false, headStat);
+      } catch (KeeperException.NoNodeException e) {
+        return new Snapshot(CommittedOffsets.none(job, 0), Layout.Head.empty(), -1, -1, Map.of(), Optional.empty());
+      }
+      Layout.Head head = Layout.decodeHead(headData, layout.head(job));
+      List<Op> reads = new ArrayList<>();
+      List<String> bucketPaths = new ArrayList<>();
+      reads.add(Op.getData(layout.epoch(job)));
+      head.buckets().forEach((topic, firsts) -> firsts.forEach(f -> bucketPaths.add(layout.bucket(job, topic, f))));
+      bucketPaths.forEach(path -> reads.add(Op.getData(path)));
+      reads.add(Op.getData(layout.head(job)));
+      List<OpResult> results = zk.multi(reads);
+      if (!(results.get(results.size() - 1) instanceof OpResult.GetDataResult again)
+          || again.getStat().getVersion() != headStat.getVersion()
+          || results.stream().anyMatch(r -> r instanceof OpResult.ErrorResult)) {
+        continue; // a commit, rewind or delete got in between
+      }
+      OpResult.GetDataResult epochResult = (OpResult.GetDataResult) results.get(0);
+      long epoch = Layout.decodeEpoch(epochResult.getData(), layout.epoch(job));
+      Map<String, Map<Integer, Map<Integer, Long>>> buckets = new TreeMap<>();
+      Map<TopicPartition, Long> positions = new HashMap<>();
+      int index = 1;
+      for (Map.Entry<String, SortedSet<Integer>> t : head.buckets().entrySet()) {
+        Map<Integer, Map<Integer, Long>> byFirst = new TreeMap<>();
+        for (int first : t.getValue()) {
+          String path = bucketPaths.get(index - 1);
+          Map<Integer, Long> bucket = Layout.decodeBucket(((OpResult.GetDataResult) results.get(index++)).getData(), path);
+          byFirst.put(first, bucket);
+          bucket.forEach((p, o) -> positions.put(new TopicPartition(t.getKey(), p), o));
+        }
+        buckets.put(t.getKey(), byFirst);
+      }
+      Optional<OffsetCommit> last = Optional.empty();
+      if (withLastCommit && head.historySeq() >= head.historyFirst()) {
+        String path = layout.historyEntry(job, head.historySeq());
+        try {
+          // entries never change once written; only a later commit's pruning removes one
+          HistoryEntry e = Layout.decodeHistory(zk.getData(path, false, null), path);
+          last = e instanceof HistoryEntry.Committed c ? Optional.of(c.commit()) : Optional.empty();
+        } catch (KeeperException.NoNodeException pruned) {
+          continue;
+        }
+      }
+      return new Snapshot(CommittedOffsets.of(job, positions, head.lastBatchId(), epoch, head.lastCommitTime()),
+          head, headStat.getVersion(), epochResult.getStat().getVersion(), buckets, last);
+    }
+    throw new StoreUnavailableException("job " + job + " changed under each of " + SNAPSHOT_ATTEMPTS
+        + " attempts to read it at one version; other writers are committing faster than " + description()
+        + " answers. Retry, or read less often.", null);
+  }
+
+  /** The operations of the last commit's {@code multi} (package-private, for tests). */
+  synchronized List<Op> lastCommitOps() {
+    return lastCommitOps;
+  }
+
+  // ---- the OffsetStore contract
+
+  @Override
+  public synchronized CommittedOffsets read(String job) {
+    open(job);
+    return retrying("read job " + job, zk -> readSnapshot(zk, job, false)).offsets();
+  }
+
+  @Override
+  public synchronized CommitResult commit(OffsetCommit commit) {
+    open(commit.job());
+    String job = commit.job();
+    boolean[] sent = {false};
+    return retrying("commit batch " + commit.batchId() + " of job " + job, zk -> {
+      Snapshot s = cache.get(job);
+      if (s == null) {
+        s = readSnapshot(zk, job, true);
+      }
+      for (int attempt = 0; ; attempt++) {
+        CommitRules.Decision d = CommitRules.check(s.offsets(), s.lastCommit(), commit);
+        if (!(d instanceof CommitRules.Apply apply)) {
+          cache.put(job, s);
+          // a transaction of ours whose answer was lost, now read back as stored, did apply
+          return sent[0] && s.lastCommit().filter(commit::equals).isPresent() ? CommitResult.APPLIED
+              : CommitResult.ALREADY_APPLIED;
+        }
+        Map<TopicPartition, Long> changes = new HashMap<>();
+        for (OffsetRange r : commit.ranges()) {
+          changes.put(r.topicPartition(), r.untilOffset());
+        }
+        Map<String, Map<Integer, Map<Integer, Long>>> buckets = copy(s.buckets());
+        List<Op> ops = new ArrayList<>();
+        ops.add(Op.check(layout.epoch(job), s.epochVersion()));
+        Layout.Head head = transaction(job, s, apply.next(), new HistoryEntry.Committed(commit), changes, buckets, ops);
+        lastCommitOps = ops;
+        requireFits(ops, "commit batch " + commit.batchId() + " of job " + job + " (" + commit.ranges().size()
+            + " partitions)");
+        try {
+          faults.beforeSend(zk);
+          sent[0] = true;
+          zk.multi(ops);
+          faults.afterApplied(zk);
+        } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException
+            | KeeperException.NoNodeException e) {
+          // another writer (or our own unacknowledged attempt) got there first: judge against what is stored
+          cache.remove(job);
+          s = readSnapshot(zk, job, true);
+          if (attempt > 10) {
+            throw new OffsetStoreException("job " + job + " changed under " + attempt + " attempts to commit batch "
+                + commit.batchId() + "; last: " + e);
+          }
+          continue;
+        }
+        cache.put(job, new Snapshot(apply.next(), head, s.headVersion() + 1, s.epochVersion(), buckets,
+            Optional.of(commit)));
+        return CommitResult.APPLIED;
+      }
+    });
+  }
+
+  private static Map<String, Map<Integer, Map<Integer, Long>>> copy(Map<String, Map<Integer, Map<Integer, Long>>> in) {
+    Map<String, Map<Integer, Map<Integer, Long>>> out = new TreeMap<>();
+    in.forEach((t, byFirst) -> {
+      Map<Integer, Map<Integer, Long>> m = new TreeMap<>();
+      byFirst.forEach((f, b) -> m.put(f, new TreeMap<>(b)));
+      out.put(t, m);
+    });
+    return out;
+  }
+
+  /**
+   * Adds to {@code ops} the rest of a transaction that moves {@code s} to {@code next}: the head
+   * at its read version, the buckets {@code changes} touch (updating {@code buckets}), the
+   * history entry and the pruning of entries that leave the retained window. Returns the new head.
+   */
+  private Layout.Head transaction(String job, Snapshot s, CommittedOffsets next, HistoryEntry entry,
+      Map<TopicPartition, Long> changes, Map<String, Map<Integer, Map<Integer, Long>>> buckets, List<Op> ops) {
+    Layout.Head before = s.head();
+    long seq = before.historySeq() + 1;
+    long first = before.historyFirst();
+    List<Op> prunes = new ArrayList<>();
+    while (first <= seq - historyMax && prunes.size() < PRUNE_MAX) {
+      prunes.add(Op.delete(layout.historyEntry(job, first++), -1));
+    }
+    SortedMap<String, SortedSet<Integer>> names = new TreeMap<>(before.buckets());
+    List<Op> writes = new ArrayList<>();
+    Map<String, Map<Integer, Map<Integer, Long>>> touched = new TreeMap<>();
+    changes.forEach((tp, o) -> touched.computeIfAbsent(tp.topic(), t -> new TreeMap<>())
+        .computeIfAbsent(Layout.bucketOf(tp.partition()), f -> new TreeMap<>()).put(tp.partition(), o));
+    touched.forEach((topic, byFirst) -> {
+      Map<Integer, Map<Integer, Long>> current = buckets.computeIfAbsent(topic, t -> new TreeMap<>());
+      if (!names.containsKey(topic)) {
+        writes.add(Op.create(layout.topic(job, topic), new byte[0], acl, CreateMode.PERSISTENT));
+      }
+      SortedSet<Integer> firsts = new TreeSet<>(names.getOrDefault(topic, new TreeSet<>()));
+      byFirst.forEach((f, updates) -> {
+        Map<Integer, Long> bucket = current.computeIfAbsent(f, x -> new TreeMap<>());
+        bucket.putAll(updates);
+        String path = layout.bucket(job, topic, f);
+        writes.add(before.hasBucket(topic, f) ? Op.setData(path, Layout.encodeBucket(bucket), -1)
+            : Op.create(path, Layout.encodeBucket(bucket), acl, CreateMode.PERSISTENT));
+        firsts.add(f);
+      });
+      names.put(topic, firsts);
+    });
+    Layout.Head head = new Layout.Head(next.lastBatchId(), seq, first, next.lastCommitTime(), names);
+    ops.add(Op.setData(layout.head(job), Layout.encodeHead(head), s.headVersion()));
+    ops.addAll(writes);
+    ops.add(Op.create(layout.historyEntry(job, seq), Layout.encodeHistory(entry), acl, CreateMode.PERSISTENT));
+    ops.addAll(prunes);
+    return head;
+  }
+
+  /**
+   * Refuses a transaction larger than {@code zk.max.request.bytes} before sending it: ZooKeeper
+   * would drop the connection on it, which looks like an outage and would be retried in vain.
+   */
+  private void requireFits(List<Op> ops, String what) {
+    long bytes = requestBytes(ops);
+    if (bytes > maxRequestBytes) {
+      throw new CommitTooLargeException("cannot " + what + " in one ZooKeeper transaction: it needs about " + bytes
+          + " bytes and zk.max.request.bytes is " + maxRequestBytes + ". Nothing was written. Commit fewer partitions"
+          + " per batch, or raise jute.maxbuffer on the ZooKeeper servers and clients and zk.max.request.bytes with it.");
+    }
+  }
+
+  /** The serialised size of {@code ops} as one {@code multi} request, as the client sends it. */
+  static long requestBytes(List<Op> ops) {
+    long[] count = {0};
+    OutputStream counter = new OutputStream() {
+      @Override
+      public void write(int b) {
+        count[0]++;
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        count[0] += len;
+      }
+    };
+    try {
+      new MultiOperationRecord(ops).serialize(BinaryOutputArchive.getArchive(counter), "request");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return count[0];
+  }
+
+  @Override
+  public synchronized long claim(String job) {
+    open(job);
+    return retrying("claim job " + job, zk -> {
+      for (int attempt = 0; ; attempt++) {
+        cache.remove(job);
+        Stat stat = new Stat();
+        try {
+          long epoch = Layout.decodeEpoch(zk.getData(layout.epoch(job), false, stat), layout.epoch(job));
+          zk.setData(layout.epoch(job), Layout.encodeEpoch(epoch + 1), stat.getVersion());
+          return epoch + 1;
+        } catch (KeeperException.NoNodeException e) {
+          try {
+            zk.multi(List.of(
+                Op.create(layout.job(job), new byte[0], acl, CreateMode.PERSISTENT),
+                Op.create(layout.epoch(job), Layout.encodeEpoch(1), acl, CreateMode.PERSISTENT),
+                Op.create(layout.head(job), Layout.encodeHead(Layout.Head.empty()),
+                    acl, CreateMode.PERSISTENT),
+                Op.create(layout.offsets(job), new byte[0], acl, CreateMode.PERSISTENT),
+                Op.create(layout.history(job), new byte[0], acl, CreateMode.PERSISTENT)));
+            return 1L;
+          } catch (KeeperException.NodeExistsException raced) {
+            // another claim created the job first: bump its epoch instead
+          }
+        } catch (KeeperException.BadVersionException raced) {
+          // another claim got in between: read again
+        }
+        if (attempt > 50) {
+          throw new OffsetStoreException("could not claim job " + job + ": " + attempt + " concurrent claims got in first");
+        }
+      }
+    });
+  }
+
+  @Override
+  public synchronized List<HistoryEntry> history(String job, int limit) {
+    open(job);
+    if (limit < 0) {
+      throw new IllegalArgumentException("history limit must be >= 0, got " + limit);
+    }
+    return retrying("read the history of job " + job, zk -> {
+      Snapshot s = readSnapshot(zk, job, false);
+      List<HistoryEntry> entries = new ArrayList<>();
+      for (long seq = s.head().historySeq(); seq >= s.head().historyFirst() && entries.size() < limit; seq--) {
+        String path = layout.historyEntry(job, seq);
+        try {
+          entries.add(Layout.decodeHistory(zk.getData(path, false, null), path));
+        } catch (KeeperException.NoNodeException pruned) {
+          break; // a commit since the snapshot pruned the older entries
+        }
+      }
+      return entries;
+    });
+  }
+
+  @Override
+  public synchronized CommittedOffsets rewind(String job, RewindTarget target) {
+    open(job);
+    List<HistoryEntry> history = history(job, historyMax);
+    return retrying("rewind job " + job, zk -> {
+      Snapshot s = readSnapshot(zk, job, false);
+      if (!s.exists()) {
+        throw new NoSuchJobException("job " + job + " is not in " + description() + "; known jobs: " + listJobs());
+      }
+      CommitRules.Rewind r = CommitRules.rewind(s.offsets(), target, history, clock.instant());
+      List<Op> ops = new ArrayList<>();
+      ops.add(Op.setData(layout.epoch(job), Layout.encodeEpoch(r.next().epoch()), s.epochVersion()));
+      transaction(job, s, r.next(), r.entry(), r.next().positions(), copy(s.buckets()), ops);
+      requireFits(ops, "rewind job " + job);
+      cache.remove(job);
+      zk.multi(ops);
+      return r.next();
+    });
+  }
+
+  @Override
+  public synchronized Set<String> listJobs() {
+    open(null);
+    return retrying("list jobs", zk -> {
+      Set<String> jobs = new TreeSet<>();
+      for (String job : zk.getChildren(layout.jobs(), false)) {
+        if (zk.exists(layout.head(job), false) != null) {
+          jobs.add(job);
+        }
+      }
+      return jobs;
+    });
+  }
+
+  @Override
+  public synchronized boolean delete(String job) {
+    open(job);
+    cache.remove(job);
+    return retrying("delete job " + job, zk -> {
+      if (zk.exists(layout.job(job), false) == null) {
+        return false;
+      }
+      deleteRecursively(zk, layout.job(job));
+      return true;
+    });
+  }
+
+  private static void deleteRecursively(ZooKeeper zk, String path) throws KeeperException, InterruptedException {
+    try {
+      for (String child : zk.getChildren(path, false)) {
+        deleteRecursively(zk, path + "/" + child);
+      }
+      zk.delete(path, -1);
+    } catch (KeeperException.NoNodeException gone) {
+      // already deleted (a retry after connection loss)
+    }
+  }
+
+  @Override
+  public String description() {
+    return "zk://" + client.getZookeeperClient().getCurrentConnectionString() + root;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    cache.clear();
+    if (ownsClient) {
+      client.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return description();
+  }
+
+  private void open(String job) {
+    if (closed) {
+      throw new IllegalStateException("offset store " + description() + " is closed");
+    }
+    if (job != null) {
+      io.tidemark.offsets.spi.Names.jobId(job);
+    }
+  }
+
+  /**
+   * Faults a test injects around a commit's transaction, on a real server: what no real part
+   * produces on demand is a connection lost exactly between sending a request and its answer.
+   */
+  interface Faults {
+    Faults NONE = new Faults() {};
+
+    default void beforeSend(ZooKeeper zk) throws KeeperException, InterruptedException {}
+
+    default void afterApplied(ZooKeeper zk) throws KeeperException, InterruptedException {}
+  }
+
+  // ---- ZooKeeper access with bounded retries
+
+  private interface ZkCall<T> {
+    T call(ZooKeeper zk) throws KeeperException, InterruptedException;
+  }
+
+  private <T> T retrying(String what, ZkCall<T> call) {
+    long end = System.nanoTime() + deadline.toNanos();
+    long pause = backoff.toMillis();
+    Exception last = null;
+    while (true) {
+      try {
+        if (!client.getZookeeperClient().isConnected()) {
+          long left = end - System.nanoTime();
+          if (left > 0) {
+            client.blockUntilConnected((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)), TimeUnit.MILLISECONDS);
+          }
+        }
+        return call.call(client.getZookeeperClient().getZooKeeper());
+      } catch (KeeperException.ConnectionLossException | KeeperException.SessionExpiredException
+          | KeeperException.OperationTimeoutException | KeeperException.SessionMovedException e) {
+        last = e;
+        cache.clear();
+        LOG.warn("ZooKeeper at {}: {} while trying to {}; retrying for up to {}",
+            client.getZookeeperClient().getCurrentConnectionString(), e.code(), what, deadline);
+      } catch (KeeperException.NoAuthException e) {
+        throw new OffsetStoreException("ZooKeeper at " + client.getZookeeperClient().getCurrentConnectionString()
+            + " refused to " + what + ": not authorised (" + e.getPath() + "). Check zk.auth.digest.", e);
+      } catch (KeeperException e) {
+        throw new OffsetStoreException("ZooKeeper refused to " + what + ": " + e, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StoreUnavailableException("interrupted while trying to " + what, e);
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        // Curator's own connection handling (getZooKeeper) failed: as unreachable as a lost connection
+        last = e;
+        cache.clear();
+      }
+      if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) > end) {
+        throw new StoreUnavailableException("could not " + what + " on ZooKeeper at "
+            + client.getZookeeperClient().getCurrentConnectionString() + " within " + deadline + ": " + last, last);
+      }
+      try {
+        Thread.sleep(pause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StoreUnavailableException("interrupted while trying to " + what, e);
+      }
+      pause = Math.min(pause * 2, backoff.toMillis() * 10);
+    }
+  }
+
+  private void ensurePath(ZooKeeper zk, String path) throws KeeperException, InterruptedException {
+    StringBuilder current = new StringBuilder();
+    for (String part : path.substring(1).split("/")) {
+      current.append('/').append(part);
+      if (zk.exists(current.toString(), false) != null) {
+        continue; // exists needs no permission: a read-only principal can open an existing store
+      }
+      try {
+        zk.create(current.toString(), new byte[0], acl, CreateMode.PERSISTENT);
+      } catch (KeeperException.NodeExistsException exists) {
+        // fine
+      }
+    }
+  }
+
+  /** Options of a {@link ZooKeeperOffsetStore}. */
+  public static final class Builder {
+    /** The default of {@link #maxRequestBytes(int)}. */
+    public static final int DEFAULT_MAX_REQUEST_BYTES = 1_000_000;
+
+    private final CuratorFramework client;
+    private boolean ownsClient;
+    private String root = "/tidemark";
+    private int historyMax = 1000;
+    private int maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+    private Duration deadline = Duration.ofSeconds(60);
+    private Duration backoff = Duration.ofMillis(200);
+    private List<ACL> acl = ZooDefs.Ids.OPEN_ACL_UNSAFE;
+    private Clock clock = Clock.systemUTC();
+    private Faults faults = Faults.NONE;
+
+    private Builder(CuratorFramework client) {
+      this.client = Objects.requireNonNull(client, "client");
+    }
+
+    /** The root path of the store's nodes (default {@code /tidemark}). */
+    public Builder root(String root) {
+      if (!Objects.requireNonNull(root, "root").startsWith("/") || (root.length() > 1 && root.endsWith("/"))) {
+        throw new IllegalArgumentException("root must be an absolute ZooKeeper path such as /tidemark, got '" + root + "'");
+      }
+      this.root = root;
+      return this;
+    }
+
+    /** History entries kept per job (default 1000). */
+    public Builder historyMaxEntries(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("history.max.entries must be >= 1, got " + max);
+      }
+      this.historyMax = max;
+      return this;
+    }
+
+    /**
+     * The largest transaction the store sends (default {@value #DEFAULT_MAX_REQUEST_BYTES}, just
+     * under ZooKeeper's default {@code jute.maxbuffer} of 1 MiB); larger commits fail with
+     * {@link CommitTooLargeException} before anything is written.
+     */
+    public Builder maxRequestBytes(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("zk.max.request.bytes must be >= 1024, got " + bytes);
+      }
+      this.maxRequestBytes = bytes;
+      return this;
+    }
+
+    /** How long one operation may retry through connection loss (default 60 s). */
+    public Builder operationDeadline(Duration deadline) {
+      this.deadline = Objects.requireNonNull(deadline, "deadline");
+      return this;
+    }
+
+    /** The first pause between retries (default 200 ms, doubling up to ten times). */
+    public Builder retryBackoff(Duration backoff) {
+      this.backoff = Objects.requireNonNull(backoff, "backoff");
+      return this;
+    }
+
+    /** The ACL of every node the store creates (default open). */
+    public Builder acl(List<ACL> acl) {
+      if (Objects.requireNonNull(acl, "acl").isEmpty() || acl.contains(null)) {
+        throw new IllegalArgumentException("acl must name at least one entry and no null ones");
+      }
+      this.acl = new ArrayList<>(acl);
+      return this;
+    }
+
+    /** The clock for rewind times. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** For fault tests. */
+    Builder faults(Faults faults) {
+      this.faults = Objects.requireNonNull(faults, "faults");
+      return this;
+    }
+
+    /** For the store provider: the store closes the client it opened. */
+    Builder ownsClient(boolean owns) {
+      this.ownsClient = owns;
+      return this;
+    }
+
+    /** The store; creates its root path if missing. */
+    public ZooKeeperOffsetStore build() {
+      return new ZooKeeperOffsetStore(this);
+    }
+  }
+}
