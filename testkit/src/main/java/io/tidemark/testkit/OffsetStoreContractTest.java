@@ -518,6 +518,24 @@ public abstract class OffsetStoreContractTest {
     CommittedOffsets again = store.rewind(job, RewindTarget.toBatch(1));
     assertThat(again.positions()).containsEntry(tp("orders", 0), 20L);
     assertThat(again.lastBatchId()).hasValue(1);
+    assertThat(store.read(job)).isEqualTo(again);
+  }
+
+  @Test
+  void aRewindReplacesThePositionsWholeDroppingPartitionsItDoesNotKeep() throws Exception {
+    String job = job("rewind-drop");
+    long epoch = store.claim(job);
+    store.commit(commit(job, 0, epoch, new OffsetRange("orders", 0, 0, 10)));
+    store.commit(commit(job, 1, epoch, new OffsetRange("orders", 0, 10, 20)));
+    store.rewind(job, RewindTarget.toOffsets(Map.of(tp("orders", 1500), 5L)));
+
+    CommittedOffsets back = store.rewind(job, RewindTarget.toBatch(0));
+
+    assertThat(back.positions()).containsOnly(Map.entry(tp("orders", 0), 10L));
+    assertThat(store.read(job)).isEqualTo(back);
+    try (OffsetStore other = openStore()) {
+      assertThat(other.read(job)).isEqualTo(back);
+    }
   }
 
   @Test

@@ -8,16 +8,20 @@ import io.tidemark.offsets.NoSuchJobException;
 import io.tidemark.offsets.OffsetCommit;
 import io.tidemark.offsets.OffsetRange;
 import io.tidemark.offsets.OffsetStore;
+import io.tidemark.offsets.OffsetConflictException;
 import io.tidemark.offsets.OffsetStoreException;
 import io.tidemark.offsets.RewindTarget;
+import io.tidemark.offsets.StoreCorruptedException;
 import io.tidemark.offsets.StoreUnavailableException;
 import io.tidemark.offsets.spi.CommitRules;
+import io.tidemark.offsets.spi.Names;
 import io.tidemark.offsets.zookeeper.internal.Layout;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -56,11 +60,19 @@ import org.slf4j.LoggerFactory;
  * around a {@link CuratorFramework} you own with {@link #builder(CuratorFramework)}; then the
  * store never closes it.
  *
- * <p>Faults: every operation retries through connection loss and session expiry until its
- * deadline, then throws {@link StoreUnavailableException} naming the connect string and the
- * cause. A commit whose outcome is unknown is resolved by reading the job back: a stored
- * identical batch is reported as {@link CommitResult#ALREADY_APPLIED}, never applied twice and
- * never reported as failed.
+ * <p>Round trips: a commit on the job's cached state is one {@code multi}. The first commit
+ * after opening, a claim, a conflict or a reconnect reads the job first (two round trips, plus
+ * one for the last history entry).
+ *
+ * <p>Faults: every operation retries through connection loss, session expiry and request
+ * timeouts until its deadline, then throws {@link StoreUnavailableException} naming the connect
+ * string and the cause. A commit or rewind whose outcome is unknown is resolved by reading the
+ * job back: if its transaction applied, the commit reports {@link CommitResult#APPLIED} (the
+ * rewind returns its result); it is never applied twice and never reported as failed.
+ *
+ * <p>ACLs: nodes are created with {@link Builder#acl(List)}, open by default. Around a client
+ * that is authenticated, pass a creator-only ACL (for example
+ * {@code ZooDefs.Ids.CREATOR_ALL_ACL}); the {@code zk://} provider does this itself.
  *
  * <p>Thread-safe: operations are serialised per store instance; several instances (or
  * processes) on one ZooKeeper are kept consistent by the version checks.
@@ -145,9 +157,16 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
       reads.add(Op.getData(layout.head(job)));
       List<OpResult> results = zk.multi(reads);
       if (!(results.get(results.size() - 1) instanceof OpResult.GetDataResult again)
-          || again.getStat().getVersion() != headStat.getVersion()
-          || results.stream().anyMatch(r -> r instanceof OpResult.ErrorResult)) {
+          || again.getStat().getVersion() != headStat.getVersion()) {
         continue; // a commit, rewind or delete got in between
+      }
+      for (int k = 0; k < results.size(); k++) {
+        if (results.get(k) instanceof OpResult.ErrorResult error) {
+          // the head did not change, so nothing of ours removed this node
+          throw new StoreCorruptedException("znode " + reads.get(k).getPath() + " of job " + job + " cannot be read ("
+              + KeeperException.Code.get(error.getErr()) + ") although " + layout.head(job) + " lists it. It was"
+              + " changed outside Tidemark; restore it, or delete the job and start it from explicit offsets.");
+        }
       }
       OpResult.GetDataResult epochResult = (OpResult.GetDataResult) results.get(0);
       long epoch = Layout.decodeEpoch(epochResult.getData(), layout.epoch(job));
@@ -203,12 +222,31 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
     boolean[] sent = {false};
     return retrying("commit batch " + commit.batchId() + " of job " + job, zk -> {
       Snapshot s = cache.get(job);
-      if (s == null) {
+      boolean fresh = s == null;
+      if (fresh) {
         s = readSnapshot(zk, job, true);
       }
       for (int attempt = 0; ; attempt++) {
-        CommitRules.Decision d = CommitRules.check(s.offsets(), s.lastCommit(), commit);
+        CommitRules.Decision d;
+        try {
+          d = CommitRules.check(s.offsets(), s.lastCommit(), commit);
+        } catch (OffsetConflictException e) {
+          if (fresh) {
+            throw e;
+          }
+          // judged on the cached state: another instance may have claimed or rewound since
+          cache.remove(job);
+          s = readSnapshot(zk, job, true);
+          fresh = true;
+          continue;
+        }
         if (!(d instanceof CommitRules.Apply apply)) {
+          if (!fresh) {
+            cache.remove(job);
+            s = readSnapshot(zk, job, true);
+            fresh = true;
+            continue;
+          }
           cache.put(job, s);
           // a transaction of ours whose answer was lost, now read back as stored, did apply
           return sent[0] && s.lastCommit().filter(commit::equals).isPresent() ? CommitResult.APPLIED
@@ -221,10 +259,11 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
         Map<String, Map<Integer, Map<Integer, Long>>> buckets = copy(s.buckets());
         List<Op> ops = new ArrayList<>();
         ops.add(Op.check(layout.epoch(job), s.epochVersion()));
-        Layout.Head head = transaction(job, s, apply.next(), new HistoryEntry.Committed(commit), changes, buckets, ops);
-        lastCommitOps = ops;
+        Layout.Head head = transaction(job, s, apply.next(), new HistoryEntry.Committed(commit), changes, buckets,
+            false, ops);
         requireFits(ops, "commit batch " + commit.batchId() + " of job " + job + " (" + commit.ranges().size()
             + " partitions)");
+        lastCommitOps = ops;
         try {
           faults.beforeSend(zk);
           sent[0] = true;
@@ -235,6 +274,7 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
           // another writer (or our own unacknowledged attempt) got there first: judge against what is stored
           cache.remove(job);
           s = readSnapshot(zk, job, true);
+          fresh = true;
           if (attempt > 10) {
             throw new OffsetStoreException("job " + job + " changed under " + attempt + " attempts to commit batch "
                 + commit.batchId() + "; last: " + e);
@@ -261,10 +301,13 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
   /**
    * Adds to {@code ops} the rest of a transaction that moves {@code s} to {@code next}: the head
    * at its read version, the buckets {@code changes} touch (updating {@code buckets}), the
-   * history entry and the pruning of entries that leave the retained window. Returns the new head.
+   * history entry and the pruning of entries that leave the retained window. With
+   * {@code replace}, {@code changes} are all the positions and every other stored one is dropped
+   * (a rewind). Returns the new head.
    */
   private Layout.Head transaction(String job, Snapshot s, CommittedOffsets next, HistoryEntry entry,
-      Map<TopicPartition, Long> changes, Map<String, Map<Integer, Map<Integer, Long>>> buckets, List<Op> ops) {
+      Map<TopicPartition, Long> changes, Map<String, Map<Integer, Map<Integer, Long>>> buckets, boolean replace,
+      List<Op> ops) {
     Layout.Head before = s.head();
     long seq = before.historySeq() + 1;
     long first = before.historyFirst();
@@ -275,6 +318,12 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
     SortedMap<String, SortedSet<Integer>> names = new TreeMap<>(before.buckets());
     List<Op> writes = new ArrayList<>();
     Map<String, Map<Integer, Map<Integer, Long>>> touched = new TreeMap<>();
+    if (replace) {
+      // every existing bucket is rewritten from {@code changes} alone, emptied if none of it remains
+      buckets.clear();
+      before.buckets().forEach((topic, firsts) -> firsts.forEach(f -> touched
+          .computeIfAbsent(topic, t -> new TreeMap<>()).computeIfAbsent(f, x -> new TreeMap<>())));
+    }
     changes.forEach((tp, o) -> touched.computeIfAbsent(tp.topic(), t -> new TreeMap<>())
         .computeIfAbsent(Layout.bucketOf(tp.partition()), f -> new TreeMap<>()).put(tp.partition(), o));
     touched.forEach((topic, byFirst) -> {
@@ -358,7 +407,11 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
                 Op.create(layout.history(job), new byte[0], acl, CreateMode.PERSISTENT)));
             return 1L;
           } catch (KeeperException.NodeExistsException raced) {
-            // another claim created the job first: bump its epoch instead
+            if (zk.exists(layout.head(job), false) == null && zk.exists(layout.epoch(job), false) == null) {
+              // what an interrupted delete left behind: finish deleting it, then create the job
+              deleteRecursively(zk, layout.job(job));
+            }
+            // else another claim created the job first: bump its epoch instead
           }
         } catch (KeeperException.BadVersionException raced) {
           // another claim got in between: read again
@@ -376,38 +429,63 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
     if (limit < 0) {
       throw new IllegalArgumentException("history limit must be >= 0, got " + limit);
     }
-    return retrying("read the history of job " + job, zk -> {
-      Snapshot s = readSnapshot(zk, job, false);
-      List<HistoryEntry> entries = new ArrayList<>();
-      for (long seq = s.head().historySeq(); seq >= s.head().historyFirst() && entries.size() < limit; seq--) {
-        String path = layout.historyEntry(job, seq);
-        try {
-          entries.add(Layout.decodeHistory(zk.getData(path, false, null), path));
-        } catch (KeeperException.NoNodeException pruned) {
-          break; // a commit since the snapshot pruned the older entries
-        }
+    return retrying("read the history of job " + job, zk -> readHistory(zk, job, readSnapshot(zk, job, false), limit));
+  }
+
+  /** Up to {@code limit} history entries of {@code s}, newest first. */
+  private List<HistoryEntry> readHistory(ZooKeeper zk, String job, Snapshot s, int limit)
+      throws KeeperException, InterruptedException {
+    List<HistoryEntry> entries = new ArrayList<>();
+    for (long seq = s.head().historySeq(); seq >= s.head().historyFirst() && entries.size() < limit; seq--) {
+      String path = layout.historyEntry(job, seq);
+      try {
+        entries.add(Layout.decodeHistory(zk.getData(path, false, null), path));
+      } catch (KeeperException.NoNodeException pruned) {
+        break; // a commit since the snapshot pruned the older entries
       }
-      return entries;
-    });
+    }
+    return entries;
   }
 
   @Override
   public synchronized CommittedOffsets rewind(String job, RewindTarget target) {
     open(job);
-    List<HistoryEntry> history = history(job, historyMax);
+    Instant now = clock.instant();
+    CommitRules.Rewind[] sent = {null};
     return retrying("rewind job " + job, zk -> {
-      Snapshot s = readSnapshot(zk, job, false);
-      if (!s.exists()) {
-        throw new NoSuchJobException("job " + job + " is not in " + description() + "; known jobs: " + listJobs());
+      for (int attempt = 0; ; attempt++) {
+        cache.remove(job);
+        Snapshot s = readSnapshot(zk, job, false);
+        if (!s.exists()) {
+          throw new NoSuchJobException("job " + job + " is not in " + description() + "; known jobs: " + listJobs());
+        }
+        if (sent[0] != null) {
+          // a rewind of ours whose answer was lost: it applied if the newest entry is its entry
+          List<HistoryEntry> newest = readHistory(zk, job, s, 1);
+          if (!newest.isEmpty() && newest.get(0).equals(sent[0].entry())) {
+            return sent[0].next();
+          }
+        }
+        CommitRules.Rewind r = CommitRules.rewind(s.offsets(), target, readHistory(zk, job, s, historyMax), now);
+        List<Op> ops = new ArrayList<>();
+        ops.add(Op.setData(layout.epoch(job), Layout.encodeEpoch(r.next().epoch()), s.epochVersion()));
+        transaction(job, s, r.next(), r.entry(), r.next().positions(), new TreeMap<>(), true, ops);
+        requireFits(ops, "rewind job " + job);
+        try {
+          faults.beforeSend(zk);
+          sent[0] = r;
+          zk.multi(ops);
+          faults.afterApplied(zk);
+          return r.next();
+        } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException
+            | KeeperException.NoNodeException e) {
+          if (attempt >= 10) {
+            throw new OffsetStoreException("job " + job + " changed under " + (attempt + 1) + " attempts to rewind it;"
+                + " last: " + e);
+          }
+          // a commit or claim got in between: rewind what is stored now
+        }
       }
-      CommitRules.Rewind r = CommitRules.rewind(s.offsets(), target, history, clock.instant());
-      List<Op> ops = new ArrayList<>();
-      ops.add(Op.setData(layout.epoch(job), Layout.encodeEpoch(r.next().epoch()), s.epochVersion()));
-      transaction(job, s, r.next(), r.entry(), r.next().positions(), copy(s.buckets()), ops);
-      requireFits(ops, "rewind job " + job);
-      cache.remove(job);
-      zk.multi(ops);
-      return r.next();
     });
   }
 
@@ -432,6 +510,12 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
     return retrying("delete job " + job, zk -> {
       if (zk.exists(layout.job(job), false) == null) {
         return false;
+      }
+      // the job disappears for readers and writers at once; the rest is cleaned up after
+      try {
+        zk.multi(List.of(Op.delete(layout.head(job), -1), Op.delete(layout.epoch(job), -1)));
+      } catch (KeeperException.NoNodeException partlyDeleted) {
+        // an earlier delete was interrupted: finish it
       }
       deleteRecursively(zk, layout.job(job));
       return true;
@@ -476,12 +560,12 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
       throw new IllegalStateException("offset store " + description() + " is closed");
     }
     if (job != null) {
-      io.tidemark.offsets.spi.Names.jobId(job);
+      Names.jobId(job);
     }
   }
 
   /**
-   * Faults a test injects around a commit's transaction, on a real server: what no real part
+   * Faults a test injects around a commit's or a rewind's transaction, on a real server: what no real part
    * produces on demand is a connection lost exactly between sending a request and its answer.
    */
   interface Faults {
@@ -512,7 +596,8 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
         }
         return call.call(client.getZookeeperClient().getZooKeeper());
       } catch (KeeperException.ConnectionLossException | KeeperException.SessionExpiredException
-          | KeeperException.OperationTimeoutException | KeeperException.SessionMovedException e) {
+          | KeeperException.OperationTimeoutException | KeeperException.SessionMovedException
+          | KeeperException.RequestTimeoutException | KeeperException.ThrottledOpException e) {
         last = e;
         cache.clear();
         LOG.warn("ZooKeeper at {}: {} while trying to {}; retrying for up to {}",
@@ -531,6 +616,8 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
         // Curator's own connection handling (getZooKeeper) failed: as unreachable as a lost connection
         last = e;
         cache.clear();
+        LOG.warn("ZooKeeper at {}: {} while trying to {}; retrying for up to {}",
+            client.getZookeeperClient().getCurrentConnectionString(), e.getClass().getSimpleName(), what, deadline);
       }
       if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) > end) {
         throw new StoreUnavailableException("could not " + what + " on ZooKeeper at "
@@ -551,7 +638,7 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
     for (String part : path.substring(1).split("/")) {
       current.append('/').append(part);
       if (zk.exists(current.toString(), false) != null) {
-        continue; // exists needs no permission: a read-only principal can open an existing store
+        continue; // a principal with READ (the read-only one) opens an existing store without CREATE
       }
       try {
         zk.create(current.toString(), new byte[0], acl, CreateMode.PERSISTENT);
@@ -614,17 +701,27 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
 
     /** How long one operation may retry through connection loss (default 60 s). */
     public Builder operationDeadline(Duration deadline) {
-      this.deadline = Objects.requireNonNull(deadline, "deadline");
+      if (Objects.requireNonNull(deadline, "deadline").isNegative() || deadline.isZero()) {
+        throw new IllegalArgumentException("the operation deadline must be positive, got " + deadline);
+      }
+      this.deadline = deadline;
       return this;
     }
 
     /** The first pause between retries (default 200 ms, doubling up to ten times). */
     public Builder retryBackoff(Duration backoff) {
-      this.backoff = Objects.requireNonNull(backoff, "backoff");
+      if (Objects.requireNonNull(backoff, "backoff").toMillis() < 1) {
+        throw new IllegalArgumentException("the retry backoff must be at least 1 ms, got " + backoff);
+      }
+      this.backoff = backoff;
       return this;
     }
 
-    /** The ACL of every node the store creates (default open). */
+    /**
+     * The ACL of every node the store creates (default open, {@code ZooDefs.Ids.OPEN_ACL_UNSAFE}).
+     * Around an authenticated client pass a creator-only one such as
+     * {@code ZooDefs.Ids.CREATOR_ALL_ACL}.
+     */
     public Builder acl(List<ACL> acl) {
       if (Objects.requireNonNull(acl, "acl").isEmpty() || acl.contains(null)) {
         throw new IllegalArgumentException("acl must name at least one entry and no null ones");

@@ -83,6 +83,10 @@ public final class ZooKeeperStoreProvider implements OffsetStoreProvider {
       clientConfig.setProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY, "false");
     }
     b.zkClientConfig(clientConfig);
+    if (config.find(ZooKeeperSettings.ACL_READ_ONLY).isPresent() && acl.equals(ZooDefs.Ids.OPEN_ACL_UNSAFE)) {
+      throw new ConfigException(ZooKeeperSettings.ACL_READ_ONLY.name(), "[hidden]", "a read-only principal means"
+          + " nothing on open nodes; set zk.auth.digest (or zk.sasl.enabled) so that only the store's own user may write");
+    }
     if (config.find(ZooKeeperSettings.ACL_READ_ONLY).isPresent()) {
       String reader = config.get(ZooKeeperSettings.ACL_READ_ONLY);
       requireUserPassword(reader, ZooKeeperSettings.ACL_READ_ONLY.name());

@@ -3,6 +3,8 @@ package io.tidemark.offsets.zookeeper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tidemark.offsets.CommitResult;
+import io.tidemark.offsets.ConfigException;
 import io.tidemark.offsets.OffsetCommit;
 import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.OffsetStoreException;
@@ -68,6 +70,7 @@ class ZooKeeperAclIT {
       assertThatThrownBy(() -> anonymous.getACL().forPath(BUCKET)).isInstanceOf(KeeperException.NoAuthException.class);
     }
     try (CuratorFramework other = client(OTHER)) {
+      assertThatThrownBy(() -> other.getData().forPath(BUCKET)).isInstanceOf(KeeperException.NoAuthException.class);
       assertThatThrownBy(() -> other.setData().forPath(BUCKET, "0 999999\n".getBytes(StandardCharsets.UTF_8)))
           .isInstanceOf(KeeperException.NoAuthException.class);
       assertThatThrownBy(() -> other.delete().forPath(BUCKET)).isInstanceOf(KeeperException.NoAuthException.class);
@@ -87,13 +90,20 @@ class ZooKeeperAclIT {
       assertThat(owner.read("job").positions()).containsOnly(Map.entry(ORDERS_0, 100L));
       assertThat(owner.read("job").epoch()).isEqualTo(epoch);
       assertThat(owner.commit(OffsetCommit.builder("job", 1, epoch).range("orders", 0, 100, 200).build()))
-          .isNotNull();
+          .isEqualTo(CommitResult.APPLIED);
       assertThat(owner.read("job").positions()).containsOnly(Map.entry(ORDERS_0, 200L));
     }
   }
 
   @Test
-  void withoutCredentialsNodesAreOpenAndTheStoreSaysSo() {
+  void aReadOnlyPrincipalWithoutCredentialsIsRefused() {
+    assertThatThrownBy(() -> OffsetStores.open("zk://" + zk.connectString() + "/half?zk.acl.read-only=" + MONITOR))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("zk.auth.digest")
+        .hasMessageNotContaining("monitor-secret");
+  }
+
+  @Test
+  void withoutCredentialsNodesAreOpen() {
     try (OffsetStore store = OffsetStores.open("zk://" + zk.connectString() + "/open")) {
       store.claim("job");
     }

@@ -1,12 +1,15 @@
 package io.tidemark.offsets.zookeeper;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.tidemark.offsets.CommitResult;
 import io.tidemark.offsets.CommittedOffsets;
 import io.tidemark.offsets.HistoryEntry;
 import io.tidemark.offsets.OffsetCommit;
+import io.tidemark.offsets.OffsetConflictException;
+import io.tidemark.offsets.RewindTarget;
 import io.tidemark.testkit.ZooKeeperEnsemble;
 import io.tidemark.testkit.ZooKeeperServer;
 import java.time.Duration;
@@ -106,6 +109,68 @@ class ZooKeeperFaultIT {
     });
   }
 
+  @Test
+  void aClaimBetweenTheReadAndTheTransactionFencesTheOldWriterWhole() throws Exception {
+    AtomicBoolean armed = new AtomicBoolean(false);
+    AtomicLong newerEpoch = new AtomicLong();
+    try (CuratorFramework a = client(); CuratorFramework b = client();
+        ZooKeeperOffsetStore newer = store(b, "/fenced", ZooKeeperOffsetStore.Faults.NONE);
+        ZooKeeperOffsetStore zombie = store(a, "/fenced", new ZooKeeperOffsetStore.Faults() {
+          @Override
+          public void beforeSend(ZooKeeper zk) {
+            if (armed.getAndSet(false)) {
+              // a new driver claims the job after the old one judged its commit valid
+              newerEpoch.set(newer.claim("job"));
+            }
+          }
+        })) {
+      long epoch = zombie.claim("job");
+      assertThat(zombie.commit(batch("job", 0, epoch))).isEqualTo(CommitResult.APPLIED);
+      armed.set(true);
+
+      assertThatThrownBy(() -> zombie.commit(batch("job", 1, epoch)))
+          .isInstanceOfSatisfying(OffsetConflictException.class,
+              e -> assertThat(e.conflict()).isEqualTo(OffsetConflictException.Conflict.STALE_EPOCH));
+
+      assertThat(armed).as("the claim happened").isFalse();
+      assertThat(newerEpoch.get()).isEqualTo(epoch + 1);
+      CommittedOffsets stored = newer.read("job");
+      assertThat(stored.lastBatchId()).hasValue(0);
+      assertThat(stored.positions()).isEqualTo(positionsAfter(0));
+      assertThat(newer.history("job", 10)).hasSize(1);
+      assertThat(newer.commit(batch("job", 1, epoch + 1))).isEqualTo(CommitResult.APPLIED);
+    }
+  }
+
+  @Test
+  void aRewindWhoseAnswerIsLostIsAppliedOnce() throws Exception {
+    AtomicBoolean armed = new AtomicBoolean(false);
+    try (CuratorFramework c = client();
+        ZooKeeperOffsetStore store = store(c, "/rewind-lost", new ZooKeeperOffsetStore.Faults() {
+          @Override
+          public void afterApplied(ZooKeeper zk) throws KeeperException {
+            if (armed.getAndSet(false)) {
+              ZooKeeperServer.expireSession(c);
+              throw new KeeperException.ConnectionLossException();
+            }
+          }
+        })) {
+      long epoch = store.claim("job");
+      for (long id = 0; id < 3; id++) {
+        store.commit(batch("job", id, epoch));
+      }
+      armed.set(true);
+
+      CommittedOffsets rewound = store.rewind("job", RewindTarget.toBatch(0));
+
+      assertThat(armed).as("the fault fired").isFalse();
+      assertThat(rewound.epoch()).isEqualTo(epoch + 1);
+      assertThat(rewound.positions()).isEqualTo(positionsAfter(0));
+      assertThat(store.read("job")).isEqualTo(rewound);
+      assertThat(store.history("job", 10)).hasSize(4).first().isInstanceOf(HistoryEntry.Rewound.class);
+    }
+  }
+
   /**
    * Commits batch 0, arms {@code fault} and commits batch 1 through it: the commit must report
    * APPLIED, on a new session, with batch 1 stored exactly once, and the store must go on.
@@ -194,6 +259,7 @@ class ZooKeeperFaultIT {
         stop.set(true);
         writing.join(120_000);
         reading.join(120_000);
+        assertThat(writing.isAlive() || reading.isAlive()).as("the writer and the reader stopped").isFalse();
         if (killed != null) {
           ensemble.restart(killed);
         }

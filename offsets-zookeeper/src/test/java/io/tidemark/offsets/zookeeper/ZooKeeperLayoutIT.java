@@ -8,6 +8,7 @@ import io.tidemark.offsets.HistoryEntry;
 import io.tidemark.offsets.OffsetCommit;
 import io.tidemark.offsets.OffsetRange;
 import io.tidemark.offsets.OffsetStores;
+import io.tidemark.offsets.StoreCorruptedException;
 import io.tidemark.offsets.StoreUnavailableException;
 import io.tidemark.testkit.ZooKeeperServer;
 import java.net.ServerSocket;
@@ -66,6 +67,10 @@ class ZooKeeperLayoutIT {
           .mapToObj(p -> new OffsetRange("events.clicks-v2", p, 1_000_000_000L, 1_000_000_500L)).collect(Collectors.toList());
       store.commit(OffsetCommit.builder("wide", 0, epoch).ranges(ranges)
           .starts(ranges.stream().collect(Collectors.toMap(OffsetRange::topicPartition, OffsetRange::fromOffset))).build());
+      long firstBytes = ZooKeeperOffsetStore.requestBytes(store.lastCommitOps());
+      LOG.info("the first commit of 10,000 partitions (creating every bucket) is one multi of {} operations and {} bytes",
+          store.lastCommitOps().size(), firstBytes);
+      assertThat(firstBytes).isLessThan(1024 * 1024 / 4);
       List<OffsetRange> next = ranges.stream().map(r -> new OffsetRange(r.topic(), r.partition(), r.untilOffset(),
           r.untilOffset() + 500)).collect(Collectors.toList());
       OffsetCommit steady = OffsetCommit.builder("wide", 1, epoch).ranges(next).build();
@@ -83,6 +88,39 @@ class ZooKeeperLayoutIT {
       assertThat(c.getData().forPath("/wide/jobs/wide/history/00000000000000000002")).startsWith(0x1f, 0x8b);
       HistoryEntry.Committed newest = (HistoryEntry.Committed) store.history("wide", 1).get(0);
       assertThat(newest.commit()).isEqualTo(steady);
+    }
+  }
+
+  @Test
+  void aBucketRemovedByHandIsReportedAsCorruptionNamingIt() throws Exception {
+    try (CuratorFramework c = client();
+        ZooKeeperOffsetStore store = ZooKeeperOffsetStore.builder(c).root("/damaged").build()) {
+      long epoch = store.claim("job");
+      store.commit(OffsetCommit.builder("job", 0, epoch).range("orders", 0, 0, 10).range("orders", 1000, 0, 10)
+          .starts(Map.of(new TopicPartition("orders", 0), 0L, new TopicPartition("orders", 1000), 0L)).build());
+      c.delete().forPath("/damaged/jobs/job/offsets/orders/1000");
+
+      assertThatThrownBy(() -> store.read("job")).isInstanceOf(StoreCorruptedException.class)
+          .hasMessageContaining("/damaged/jobs/job/offsets/orders/1000").hasMessageContaining("NONODE");
+    }
+  }
+
+  @Test
+  void anInterruptedDeleteIsFinishedByTheNextClaim() throws Exception {
+    try (CuratorFramework c = client();
+        ZooKeeperOffsetStore store = ZooKeeperOffsetStore.builder(c).root("/half-deleted").build()) {
+      long epoch = store.claim("job");
+      store.commit(OffsetCommit.builder("job", 0, epoch).range("orders", 0, 0, 10)
+          .starts(Map.of(new TopicPartition("orders", 0), 0L)).build());
+      // what delete() leaves if it stops right after its first transaction
+      c.transaction().forOperations(c.transactionOp().delete().forPath("/half-deleted/jobs/job/head"),
+          c.transactionOp().delete().forPath("/half-deleted/jobs/job/epoch"));
+
+      assertThat(store.listJobs()).doesNotContain("job");
+      assertThat(store.read("job").positions()).isEmpty();
+      assertThat(store.claim("job")).isEqualTo(1);
+      assertThat(store.read("job").positions()).isEmpty();
+      assertThat(store.history("job", 10)).isEmpty();
     }
   }
 
