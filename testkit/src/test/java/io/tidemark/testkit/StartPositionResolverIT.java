@@ -132,14 +132,17 @@ class StartPositionResolverIT {
 
     assertThatThrownBy(() -> StartPositionResolver.builder().build().resolve(store.read(job), List.of(topic), offsets))
         .isInstanceOf(StartPositionException.class)
-        .hasMessageContaining("offsets [2, " + logStart + ") of retained-0 were deleted by retention")
+        .hasMessageContaining("offsets [2, ").hasMessageContaining(") of retained-0 were deleted by retention")
         .hasMessageContaining("Set LostOffsetsPolicy.EARLIEST");
 
     List<DataLossEvent> heard = new CopyOnWriteArrayList<>();
     ResolvedStart resumed = StartPositionResolver.builder().onLostOffsets(LostOffsetsPolicy.EARLIEST)
         .dataLossListener(heard::add).build().resolve(store.read(job), List.of(topic), offsets);
 
-    assertThat(resumed.positions()).containsEntry(p0, logStart);
+    // retention may delete more between the two reads of the log start: judge by where the job resumed
+    long resumedAt = resumed.positions().get(p0);
+    assertThat(resumedAt).isGreaterThanOrEqualTo(logStart);
+    logStart = resumedAt;
     assertThat(heard).hasSize(1);
     DataLossEvent event = heard.get(0);
     assertThat(event.lostRange()).isEqualTo(OffsetRange.of(p0, 2, logStart));

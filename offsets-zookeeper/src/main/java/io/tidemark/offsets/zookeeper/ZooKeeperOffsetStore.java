@@ -15,6 +15,7 @@ import io.tidemark.offsets.StoreCorruptedException;
 import io.tidemark.offsets.StoreUnavailableException;
 import io.tidemark.offsets.spi.CommitRules;
 import io.tidemark.offsets.spi.Names;
+import io.tidemark.offsets.spi.RetrySchedule;
 import io.tidemark.offsets.zookeeper.internal.Layout;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -583,15 +584,14 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
   }
 
   private <T> T retrying(String what, ZkCall<T> call) {
-    long end = System.nanoTime() + deadline.toNanos();
-    long pause = backoff.toMillis();
+    RetrySchedule schedule = RetrySchedule.start(deadline, backoff);
     Exception last = null;
     while (true) {
       try {
         if (!client.getZookeeperClient().isConnected()) {
-          long left = end - System.nanoTime();
+          long left = schedule.remaining().toMillis();
           if (left > 0) {
-            client.blockUntilConnected((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)), TimeUnit.MILLISECONDS);
+            client.blockUntilConnected((int) Math.min(Integer.MAX_VALUE, Math.max(1, left)), TimeUnit.MILLISECONDS);
           }
         }
         return call.call(client.getZookeeperClient().getZooKeeper());
@@ -619,17 +619,15 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
         LOG.warn("ZooKeeper at {}: {} while trying to {}; retrying for up to {}",
             client.getZookeeperClient().getCurrentConnectionString(), e.getClass().getSimpleName(), what, deadline);
       }
-      if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) > end) {
-        throw new StoreUnavailableException("could not " + what + " on ZooKeeper at "
-            + client.getZookeeperClient().getCurrentConnectionString() + " within " + deadline + ": " + last, last);
-      }
       try {
-        Thread.sleep(pause);
+        if (!schedule.pause()) {
+          throw new StoreUnavailableException("could not " + what + " on ZooKeeper at "
+              + client.getZookeeperClient().getCurrentConnectionString() + " within " + deadline + ": " + last, last);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new StoreUnavailableException("interrupted while trying to " + what, e);
       }
-      pause = Math.min(pause * 2, backoff.toMillis() * 10);
     }
   }
 
@@ -701,19 +699,13 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
 
     /** How long one operation may retry through connection loss (default 60 s). */
     public Builder operationDeadline(Duration deadline) {
-      if (Objects.requireNonNull(deadline, "deadline").isNegative() || deadline.isZero()) {
-        throw new IllegalArgumentException("the operation deadline must be positive, got " + deadline);
-      }
-      this.deadline = deadline;
+      this.deadline = RetrySchedule.requireDeadline(deadline);
       return this;
     }
 
     /** The first pause between retries (default 200 ms, doubling up to ten times). */
     public Builder retryBackoff(Duration backoff) {
-      if (Objects.requireNonNull(backoff, "backoff").toMillis() < 1) {
-        throw new IllegalArgumentException("the retry backoff must be at least 1 ms, got " + backoff);
-      }
-      this.backoff = backoff;
+      this.backoff = RetrySchedule.requireBackoff(backoff);
       return this;
     }
 

@@ -2,21 +2,17 @@ package io.tidemark.offsets.zookeeper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.tidemark.offsets.CommitResult;
 import io.tidemark.offsets.CommittedOffsets;
 import io.tidemark.offsets.HistoryEntry;
-import io.tidemark.offsets.OffsetCommit;
 import io.tidemark.offsets.OffsetConflictException;
 import io.tidemark.offsets.RewindTarget;
+import io.tidemark.testkit.CommitStream;
 import io.tidemark.testkit.ZooKeeperEnsemble;
 import io.tidemark.testkit.ZooKeeperServer;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,7 +23,6 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryNTimes;
 import org.apache.curator.test.InstanceSpec;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooKeeper;
 import org.junit.jupiter.api.Test;
@@ -48,19 +43,6 @@ class ZooKeeperFaultIT {
   @RegisterExtension
   static final ZooKeeperEnsemble ensemble = ZooKeeperEnsemble.create();
 
-  /** Batch {@code id}: every partition of "events" moves from {@code id * STEP} to {@code (id + 1) * STEP}. */
-  private static OffsetCommit batch(String job, long id, long epoch) {
-    OffsetCommit.Builder b = OffsetCommit.builder(job, id, epoch);
-    for (int p = 0; p < PARTITIONS; p++) {
-      b.range("events", p, id * STEP, (id + 1) * STEP);
-    }
-    if (id == 0) {
-      b.starts(IntStream.range(0, PARTITIONS).boxed()
-          .collect(Collectors.toMap(p -> new TopicPartition("events", p), p -> 0L)));
-    }
-    return b.build();
-  }
-
   private static CuratorFramework client() throws InterruptedException {
     CuratorFramework c = CuratorFrameworkFactory.builder().connectString(ensemble.connectString())
         .sessionTimeoutMs(6_000).connectionTimeoutMs(2_000).retryPolicy(new RetryNTimes(3, 100)).build();
@@ -78,10 +60,7 @@ class ZooKeeperFaultIT {
     return c.getZookeeperClient().getZooKeeper().getSessionId();
   }
 
-  private static Map<TopicPartition, Long> positionsAfter(long batch) {
-    return IntStream.range(0, PARTITIONS).boxed()
-        .collect(Collectors.toMap(p -> new TopicPartition("events", p), p -> (batch + 1) * STEP));
-  }
+
 
   @Test
   void aCommitWhoseAnswerIsLostIsReadBackAndReportedApplied() throws Exception {
@@ -125,10 +104,10 @@ class ZooKeeperFaultIT {
           }
         })) {
       long epoch = zombie.claim("job");
-      assertThat(zombie.commit(batch("job", 0, epoch))).isEqualTo(CommitResult.APPLIED);
+      assertThat(zombie.commit(CommitStream.batch("job", 0, epoch))).isEqualTo(CommitResult.APPLIED);
       armed.set(true);
 
-      assertThatThrownBy(() -> zombie.commit(batch("job", 1, epoch)))
+      assertThatThrownBy(() -> zombie.commit(CommitStream.batch("job", 1, epoch)))
           .isInstanceOfSatisfying(OffsetConflictException.class,
               e -> assertThat(e.conflict()).isEqualTo(OffsetConflictException.Conflict.STALE_EPOCH));
 
@@ -136,9 +115,9 @@ class ZooKeeperFaultIT {
       assertThat(newerEpoch.get()).isEqualTo(epoch + 1);
       CommittedOffsets stored = newer.read("job");
       assertThat(stored.lastBatchId()).hasValue(0);
-      assertThat(stored.positions()).isEqualTo(positionsAfter(0));
+      assertThat(stored.positions()).isEqualTo(CommitStream.positionsAfter(0));
       assertThat(newer.history("job", 10)).hasSize(1);
-      assertThat(newer.commit(batch("job", 1, epoch + 1))).isEqualTo(CommitResult.APPLIED);
+      assertThat(newer.commit(CommitStream.batch("job", 1, epoch + 1))).isEqualTo(CommitResult.APPLIED);
     }
   }
 
@@ -157,7 +136,7 @@ class ZooKeeperFaultIT {
         })) {
       long epoch = store.claim("job");
       for (long id = 0; id < 3; id++) {
-        store.commit(batch("job", id, epoch));
+        store.commit(CommitStream.batch("job", id, epoch));
       }
       armed.set(true);
 
@@ -165,7 +144,7 @@ class ZooKeeperFaultIT {
 
       assertThat(armed).as("the fault fired").isFalse();
       assertThat(rewound.epoch()).isEqualTo(epoch + 1);
-      assertThat(rewound.positions()).isEqualTo(positionsAfter(0));
+      assertThat(rewound.positions()).isEqualTo(CommitStream.positionsAfter(0));
       assertThat(store.read("job")).isEqualTo(rewound);
       assertThat(store.history("job", 10)).hasSize(4).first().isInstanceOf(HistoryEntry.Rewound.class);
     }
@@ -180,114 +159,50 @@ class ZooKeeperFaultIT {
     AtomicBoolean armed = new AtomicBoolean(false);
     try (CuratorFramework c = client(); ZooKeeperOffsetStore store = store(c, root, fault.apply(c, armed))) {
       long epoch = store.claim("job");
-      assertThat(store.commit(batch("job", 0, epoch))).isEqualTo(CommitResult.APPLIED);
+      assertThat(store.commit(CommitStream.batch("job", 0, epoch))).isEqualTo(CommitResult.APPLIED);
       long session = sessionId(c);
       armed.set(true);
 
-      assertThat(store.commit(batch("job", 1, epoch))).isEqualTo(CommitResult.APPLIED);
+      assertThat(store.commit(CommitStream.batch("job", 1, epoch))).isEqualTo(CommitResult.APPLIED);
 
       assertThat(armed).as("the fault fired").isFalse();
       assertThat(sessionId(c)).as("a new session").isNotEqualTo(session);
-      assertThat(store.read("job").positions()).isEqualTo(positionsAfter(1));
+      assertThat(store.read("job").positions()).isEqualTo(CommitStream.positionsAfter(1));
       assertThat(store.history("job", 10)).extracting(e -> ((HistoryEntry.Committed) e).commit().batchId())
           .containsExactly(1L, 0L);
-      assertThat(store.commit(batch("job", 2, epoch))).isEqualTo(CommitResult.APPLIED);
+      assertThat(store.commit(CommitStream.batch("job", 2, epoch))).isEqualTo(CommitResult.APPLIED);
     }
   }
 
   @Test
   void commitsStayWholeAndNeverRegressWhileTheLeaderDiesAndTheSessionExpires() throws Exception {
-    String job = "stream";
-    AtomicBoolean stop = new AtomicBoolean();
-    AtomicLong committed = new AtomicLong(-1);
-    AtomicLong reads = new AtomicLong();
-    List<CommitResult> results = new CopyOnWriteArrayList<>();
-    ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+    Duration patience = Duration.ofSeconds(90);
     InstanceSpec killed = null;
     try (CuratorFramework writerClient = client(); CuratorFramework readerClient = client();
         ZooKeeperOffsetStore writer = store(writerClient, "/stream", ZooKeeperOffsetStore.Faults.NONE);
         ZooKeeperOffsetStore reader = store(readerClient, "/stream", ZooKeeperOffsetStore.Faults.NONE)) {
-      long epoch = writer.claim(job);
-      Thread writing = new Thread(() -> {
-        for (long id = 0; !stop.get(); id++) {
-          try {
-            results.add(writer.commit(batch(job, id, epoch)));
-            committed.set(id);
-          } catch (RuntimeException e) {
-            problems.add("commit of batch " + id + " failed: " + e);
-            return;
-          }
-        }
-      }, "writer");
-      Thread reading = new Thread(() -> {
-        long last = -1;
-        while (!stop.get()) {
-          try {
-            CommittedOffsets o = reader.read(job);
-            reads.incrementAndGet();
-            if (o.lastBatchId().isEmpty()) {
-              continue;
-            }
-            long b = o.lastBatchId().getAsLong();
-            if (!o.positions().equals(positionsAfter(b))) {
-              problems.add("read a partial commit: batch " + b + " with positions " + o.positions());
-            }
-            if (b < last) {
-              problems.add("positions went back from batch " + last + " to " + b);
-            }
-            last = b;
-          } catch (RuntimeException e) {
-            problems.add("read failed: " + e);
-            return;
-          }
-        }
-      }, "reader");
-      writing.start();
-      reading.start();
-      try {
-        awaitProgress(committed, reads, 20, problems);
+      CommitStream stream = CommitStream.start(writer, reader, "stream");
+      try (stream) {
+        stream.awaitProgress(20, patience);
         killed = ensemble.killLeader();
-        LOG.info("killed the leader {} after batch {}", killed, committed.get());
-        awaitProgress(committed, reads, 20, problems);
+        LOG.info("killed the leader {} after batch {}", killed, stream.committed());
+        stream.awaitProgress(20, patience);
         ZooKeeperServer.expireSession(writerClient);
-        LOG.info("expired the writer's session after batch {}", committed.get());
-        awaitProgress(committed, reads, 20, problems);
+        LOG.info("expired the writer's session after batch {}", stream.committed());
+        stream.awaitProgress(20, patience);
         ensemble.restart(killed);
         killed = null;
-        awaitProgress(committed, reads, 20, problems);
+        stream.awaitProgress(20, patience);
       } finally {
-        stop.set(true);
-        writing.join(120_000);
-        reading.join(120_000);
-        assertThat(writing.isAlive() || reading.isAlive()).as("the writer and the reader stopped").isFalse();
         if (killed != null) {
           ensemble.restart(killed);
         }
       }
-
-      assertThat(problems).isEmpty();
-      long last = committed.get();
-      LOG.info("{} commits and {} reads through the faults", last + 1, reads.get());
-      assertThat(reads.get()).isPositive();
-      assertThat(results).hasSize((int) last + 1).containsOnly(CommitResult.APPLIED);
-      CommittedOffsets end = reader.read(job);
-      assertThat(end.lastBatchId()).hasValue(last);
-      assertThat(end.positions()).isEqualTo(positionsAfter(last));
-      List<Long> ids = writer.history(job, 1000).stream().map(e -> ((HistoryEntry.Committed) e).commit())
-          .peek(cmt -> assertThat(cmt.ranges()).hasSize(PARTITIONS)).map(OffsetCommit::batchId).toList();
-      assertThat(ids).isEqualTo(countingDown(last, (int) Math.min(last + 1, 1000)));
+      LOG.info("{} commits and {} reads through the faults", stream.committed() + 1, stream.reads());
+      stream.assertEveryCommitAppliedOnceAndWhole(1000);
     }
   }
 
-  /** Waits until both the writer and the reader got on by {@code steps} more commits and reads. */
-  private static void awaitProgress(AtomicLong committed, AtomicLong reads, int steps,
-      ConcurrentLinkedQueue<String> problems) {
-    long target = committed.get() + steps;
-    long readTarget = reads.get() + steps;
-    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(20))
-        .until(() -> (committed.get() >= target && reads.get() >= readTarget) || !problems.isEmpty());
-    assertThat(problems).isEmpty();
-  }
 
   /** {@code count} batch ids counting down from {@code from}. */
   private static List<Long> countingDown(long from, int count) {

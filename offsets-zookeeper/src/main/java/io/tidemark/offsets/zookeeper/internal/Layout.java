@@ -3,10 +3,6 @@ package io.tidemark.offsets.zookeeper.internal;
 import io.tidemark.offsets.HistoryEntry;
 import io.tidemark.offsets.StoreCorruptedException;
 import io.tidemark.offsets.spi.HistoryText;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Collections;
@@ -17,8 +13,6 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * The znode layout, under the store's root path:
@@ -46,7 +40,7 @@ public final class Layout {
   /** Partitions per offsets znode. */
   public static final int BUCKET = 1000;
   /** History entries up to this many bytes are stored as plain text. */
-  public static final int HISTORY_PLAIN_MAX = 16 * 1024;
+  public static final int HISTORY_PLAIN_MAX = HistoryText.PLAIN_MAX_BYTES;
 
   private final String root;
 
@@ -191,31 +185,12 @@ public final class Layout {
 
   /** A history entry's data: its text, gzip-compressed when over {@link #HISTORY_PLAIN_MAX} bytes. */
   public static byte[] encodeHistory(HistoryEntry entry) {
-    byte[] text = HistoryText.encode(entry).getBytes(StandardCharsets.UTF_8);
-    if (text.length <= HISTORY_PLAIN_MAX) {
-      return text;
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(text.length / 8);
-    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-      gz.write(text);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
+    return HistoryText.encodeBytes(entry);
   }
 
+  /** Reads a history entry's data back. */
   public static HistoryEntry decodeHistory(byte[] data, String path) {
-    String text;
-    if (data.length >= 2 && (data[0] & 0xff) == 0x1f && (data[1] & 0xff) == 0x8b) {
-      try (GZIPInputStream gz = new GZIPInputStream(new ByteArrayInputStream(data))) {
-        text = new String(gz.readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw corrupt(path, "the compressed history entry cannot be read (" + e.getMessage() + ")");
-      }
-    } else {
-      text = new String(data, StandardCharsets.UTF_8);
-    }
-    return HistoryText.decode(text, path);
+    return HistoryText.decodeBytes(data, "znode " + path);
   }
 
   public static long decodeEpoch(byte[] data, String path) {

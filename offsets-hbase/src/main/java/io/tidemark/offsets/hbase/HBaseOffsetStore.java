@@ -1,0 +1,671 @@
+package io.tidemark.offsets.hbase;
+
+import io.tidemark.offsets.CommitResult;
+import io.tidemark.offsets.CommittedOffsets;
+import io.tidemark.offsets.HistoryEntry;
+import io.tidemark.offsets.NoSuchJobException;
+import io.tidemark.offsets.OffsetCommit;
+import io.tidemark.offsets.OffsetConflictException;
+import io.tidemark.offsets.OffsetRange;
+import io.tidemark.offsets.OffsetStore;
+import io.tidemark.offsets.OffsetStoreException;
+import io.tidemark.offsets.RewindTarget;
+import io.tidemark.offsets.StoreUnavailableException;
+import io.tidemark.offsets.hbase.internal.Schema;
+import io.tidemark.offsets.spi.CommitRules;
+import io.tidemark.offsets.spi.HistoryText;
+import io.tidemark.offsets.spi.Names;
+import io.tidemark.offsets.spi.RetrySchedule;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.hadoop.hbase.CompareOperator;
+import org.apache.hadoop.hbase.DoNotRetryIOException;
+import org.apache.hadoop.hbase.NamespaceDescriptor;
+import org.apache.hadoop.hbase.NamespaceNotFoundException;
+import org.apache.hadoop.hbase.TableExistsException;
+import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.TableNotFoundException;
+import org.apache.hadoop.hbase.client.Admin;
+import org.apache.hadoop.hbase.client.CheckAndMutate;
+import org.apache.hadoop.hbase.client.CheckAndMutateResult;
+import org.apache.hadoop.hbase.client.Connection;
+import org.apache.hadoop.hbase.client.Delete;
+import org.apache.hadoop.hbase.client.Get;
+import org.apache.hadoop.hbase.client.Put;
+import org.apache.hadoop.hbase.client.Result;
+import org.apache.hadoop.hbase.client.ResultScanner;
+import org.apache.hadoop.hbase.client.RowMutations;
+import org.apache.hadoop.hbase.client.Scan;
+import org.apache.hadoop.hbase.client.Table;
+import org.apache.hadoop.hbase.filter.FilterList;
+import org.apache.hadoop.hbase.filter.SingleColumnValueFilter;
+import org.apache.hadoop.hbase.security.AccessDeniedException;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HBase {@link OffsetStore}: each job has a head row with its current positions, and each
+ * commit is one {@code checkAndMutate} of that row, conditioned on the history sequence and the
+ * writer epoch the writer read, so it is atomic and a zombie writer's commit fails whole. The
+ * commit's history row travels in the same RPC. The table design is in {@link Schema}.
+ *
+ * <p>Open one with {@code OffsetStores.open("hbase://zk1:2181,zk2:2181/tidemark:offsets")}, or
+ * build one around a {@link Connection} you own with {@link #builder(Connection, TableName)};
+ * then the store never closes it.
+ *
+ * <p>Faults: every operation retries through region moves, region-server failures and timeouts
+ * until its deadline, then throws {@link StoreUnavailableException} naming the cluster and the
+ * cause. Each commit carries a random token that the head keeps; a commit whose outcome is
+ * unknown (the RPC failed, or the HBase client's own retry of an applied compare-and-set came
+ * back "not applied") is resolved by reading the head: if it holds the token, the commit
+ * applied and reports {@link CommitResult#APPLIED}; it is never applied twice.
+ *
+ * <p>Thread-safe: operations are serialised per store instance; several instances (or
+ * processes) are kept consistent by the compare-and-set.
+ */
+public final class HBaseOffsetStore implements OffsetStore {
+  private static final Logger LOG = LoggerFactory.getLogger(HBaseOffsetStore.class);
+  private static final SecureRandom TOKENS = new SecureRandom();
+
+  private final Connection connection;
+  private final boolean ownsConnection;
+  private final TableName tableName;
+  private final String cluster;
+  private final Duration deadline;
+  private final Duration backoff;
+  private final Clock clock;
+  private final Faults faults;
+  private final Map<String, Snapshot> cache = new HashMap<>();
+  private boolean closed;
+
+  private HBaseOffsetStore(Builder b) {
+    this.connection = b.connection;
+    this.ownsConnection = b.ownsConnection;
+    this.tableName = b.table;
+    this.cluster = b.cluster;
+    this.deadline = b.deadline;
+    this.backoff = b.backoff;
+    this.clock = b.clock;
+    this.faults = b.faults;
+    retryingAdmin(b.createTable, b.historyTtl);
+  }
+
+  /** A builder around {@code connection}, which the caller opened and keeps owning. */
+  public static Builder builder(Connection connection, TableName table) {
+    return new Builder(connection, table);
+  }
+
+  // ---- the table
+
+  private void retryingAdmin(boolean create, Duration historyTtl) {
+    retrying("check the table " + tableName, table -> {
+      try (Admin admin = connection.getAdmin()) {
+        if (!admin.tableExists(tableName)) {
+          if (!create) {
+            throw new TableSchemaException("table " + tableName + " does not exist on " + cluster + ". Create it with"
+                + " the setting hbase.create.table=true, or in the HBase shell: "
+                + Schema.createCommand(tableName, historyTtl));
+          }
+          String ns = tableName.getNamespaceAsString();
+          try {
+            admin.getNamespaceDescriptor(ns);
+          } catch (NamespaceNotFoundException missing) {
+            admin.createNamespace(NamespaceDescriptor.create(ns).build());
+          }
+          try {
+            admin.createTable(Schema.descriptor(tableName, historyTtl));
+            LOG.info("created table {} on {} (history TTL {})", tableName, cluster, historyTtl);
+          } catch (TableExistsException raced) {
+            // another store created it first
+          }
+        }
+        Optional<String> problems = Schema.problems(admin.getDescriptor(tableName), historyTtl);
+        if (problems.isPresent()) {
+          throw new TableSchemaException("table " + tableName + " on " + cluster + " is not an offsets table: "
+              + problems.get() + ". Fix it in the HBase shell (alter '" + tableName.getNameAsString()
+              + "', {NAME => 'h', VERSIONS => 1}, ...) or use a new table created by: "
+              + Schema.createCommand(tableName, historyTtl));
+        }
+      }
+      return null;
+    });
+  }
+
+  // ---- the state of one job, as one Get of its head row reads it (HBase reads a row atomically)
+
+  private record Snapshot(CommittedOffsets offsets, long seq, String token, String prev,
+      Optional<OffsetCommit> lastCommit, Optional<HistoryEntry> lastEntry) {
+    boolean exists() {
+      return seq >= 0;
+    }
+  }
+
+  private Snapshot readSnapshot(Table table, String job) throws IOException {
+    byte[] row = Schema.headRow(job);
+    Result r = table.get(new Get(row).addFamily(Schema.HEAD).addFamily(Schema.POSITIONS));
+    if (r.isEmpty() || r.getValue(Schema.HEAD, Schema.EPOCH) == null) {
+      return new Snapshot(CommittedOffsets.none(job, 0), -1, Schema.NO_TOKEN, Schema.NO_TOKEN, Optional.empty(),
+          Optional.empty());
+    }
+    String where = tableName + " row " + Schema.text(row);
+    long epoch = Schema.number(r.getValue(Schema.HEAD, Schema.EPOCH), where + " h:epoch");
+    long seq = Schema.number(r.getValue(Schema.HEAD, Schema.SEQ), where + " h:seq");
+    OptionalLong batch = Schema.optionalNumber(r.getValue(Schema.HEAD, Schema.BATCH), where + " h:batch");
+    Optional<Instant> time = Schema.time(r.getValue(Schema.HEAD, Schema.TIME), where + " h:time");
+    byte[] tokenValue = r.getValue(Schema.HEAD, Schema.TOKEN);
+    String token = tokenValue == null ? Schema.NO_TOKEN : Schema.text(tokenValue);
+    byte[] prevValue = r.getValue(Schema.HEAD, Schema.PREV);
+    String prev = prevValue == null ? Schema.NO_TOKEN : Schema.text(prevValue);
+    Map<TopicPartition, Long> positions = new HashMap<>();
+    NavigableMap<byte[], byte[]> cells = r.getFamilyMap(Schema.POSITIONS);
+    if (cells != null) {
+      cells.forEach((q, v) -> positions.put(Schema.partitionOf(q, where), Schema.number(v, where + " p:" + Schema.text(q))));
+    }
+    byte[] entryValue = r.getValue(Schema.HEAD, Schema.ENTRY);
+    Optional<HistoryEntry> entry = entryValue == null ? Optional.empty()
+        : Optional.of(HistoryText.decodeBytes(entryValue, where + " h:entry"));
+    Optional<OffsetCommit> last = entry.filter(e -> e instanceof HistoryEntry.Committed)
+        .map(e -> ((HistoryEntry.Committed) e).commit());
+    return new Snapshot(CommittedOffsets.of(job, positions, batch, epoch, time), seq, token, prev, last, entry);
+  }
+
+  // ---- the OffsetStore contract
+
+  @Override
+  public synchronized CommittedOffsets read(String job) {
+    open(job);
+    return retrying("read job " + job, table -> readSnapshot(table, job)).offsets();
+  }
+
+  @Override
+  public synchronized CommitResult commit(OffsetCommit commit) {
+    open(commit.job());
+    String job = commit.job();
+    String[] sent = {null};
+    Put[] sentHistory = {null};
+    return retrying("commit batch " + commit.batchId() + " of job " + job, table -> {
+      Snapshot s = cache.get(job);
+      boolean fresh = s == null;
+      if (fresh) {
+        s = readSnapshot(table, job);
+      }
+      for (int attempt = 0; ; attempt++) {
+        if (sent[0] != null && s.token().equals(sent[0])) {
+          // an attempt of ours whose answer was lost (or that the client retried) did apply
+          table.put(sentHistory[0]);
+          cache.put(job, s);
+          return CommitResult.APPLIED;
+        }
+        CommitRules.Decision d;
+        try {
+          d = CommitRules.check(s.offsets(), s.lastCommit(), commit);
+        } catch (OffsetConflictException e) {
+          if (fresh) {
+            throw e;
+          }
+          cache.remove(job);
+          s = readSnapshot(table, job);
+          fresh = true;
+          continue;
+        }
+        if (!(d instanceof CommitRules.Apply apply)) {
+          if (!fresh) {
+            cache.remove(job);
+            s = readSnapshot(table, job);
+            fresh = true;
+            continue;
+          }
+          cache.put(job, s);
+          return CommitResult.ALREADY_APPLIED;
+        }
+        Map<TopicPartition, Long> changes = new HashMap<>();
+        for (OffsetRange r : commit.ranges()) {
+          changes.put(r.topicPartition(), r.untilOffset());
+        }
+        String token = newToken();
+        HistoryEntry entry = new HistoryEntry.Committed(commit);
+        Put head = headPut(job, s, apply.next(), entry, token, changes);
+        Put history = historyPut(job, s.seq() + 1, token, s.token(), entry, "commit", apply.next(), changes);
+        sent[0] = token;
+        sentHistory[0] = history;
+        if (compareAndSet(table, s, history, RowMutations.of(List.of(head)))) {
+          cache.put(job, new Snapshot(apply.next(), s.seq() + 1, token, s.token(), Optional.of(commit),
+              Optional.of(entry)));
+          return CommitResult.APPLIED;
+        }
+        cache.remove(job);
+        s = readSnapshot(table, job);
+        fresh = true;
+        if (!s.token().equals(token)) {
+          table.delete(new Delete(history.getRow())); // not history: its commit lost the compare-and-set
+        }
+        if (attempt > 10) {
+          throw new OffsetStoreException("job " + job + " changed under " + attempt + " attempts to commit batch "
+              + commit.batchId());
+        }
+      }
+    });
+  }
+
+  /**
+   * Sends the history row and the head's compare-and-set in one batch (one RPC to the region
+   * server that holds the job's rows) and says whether the compare-and-set applied.
+   */
+  private boolean compareAndSet(Table table, Snapshot s, Put history, RowMutations head)
+      throws IOException, InterruptedException {
+    FilterList expected = new FilterList(FilterList.Operator.MUST_PASS_ALL,
+        matching(Schema.SEQ, Schema.number(s.seq())), matching(Schema.EPOCH, Schema.number(s.offsets().epoch())));
+    CheckAndMutate cas = CheckAndMutate.newBuilder(head.getRow()).ifMatches(expected).build(head);
+    Object[] results = new Object[2];
+    faults.beforeSend(table);
+    table.batch(List.of(history, cas), results);
+    faults.afterApplied(table);
+    return ((CheckAndMutateResult) results[1]).isSuccess();
+  }
+
+  private static SingleColumnValueFilter matching(byte[] qualifier, byte[] value) {
+    SingleColumnValueFilter f = new SingleColumnValueFilter(Schema.HEAD, qualifier, CompareOperator.EQUAL, value);
+    f.setFilterIfMissing(true);
+    f.setLatestVersionOnly(true);
+    return f;
+  }
+
+  private Put headPut(String job, Snapshot s, CommittedOffsets next, HistoryEntry entry, String token,
+      Map<TopicPartition, Long> positions) {
+    Put p = new Put(Schema.headRow(job))
+        .addColumn(Schema.HEAD, Schema.EPOCH, Schema.number(next.epoch()))
+        .addColumn(Schema.HEAD, Schema.SEQ, Schema.number(s.seq() + 1))
+        .addColumn(Schema.HEAD, Schema.BATCH, Schema.optionalNumber(next.lastBatchId()))
+        .addColumn(Schema.HEAD, Schema.TIME, Schema.time(next.lastCommitTime()))
+        .addColumn(Schema.HEAD, Schema.TOKEN, Schema.bytes(token))
+        .addColumn(Schema.HEAD, Schema.PREV, Schema.bytes(s.token()))
+        .addColumn(Schema.HEAD, Schema.ENTRY, HistoryText.encodeBytes(entry));
+    positions.forEach((tp, o) -> p.addColumn(Schema.POSITIONS, Schema.column(tp), Schema.number(o)));
+    return p;
+  }
+
+  private static Put historyPut(String job, long seq, String token, String prev, HistoryEntry entry, String kind,
+      CommittedOffsets next, Map<TopicPartition, Long> positions) {
+    Put p = new Put(Schema.historyRow(job, seq, token))
+        .addColumn(Schema.HISTORY, Schema.KIND, Schema.bytes(kind))
+        .addColumn(Schema.HISTORY, Schema.BATCH, Schema.optionalNumber(next.lastBatchId()))
+        .addColumn(Schema.HISTORY, Schema.EPOCH, Schema.number(next.epoch()))
+        .addColumn(Schema.HISTORY, Schema.TIME, Schema.time(Optional.of(entryTime(entry, next))))
+        .addColumn(Schema.HISTORY, Schema.PREV, Schema.bytes(prev))
+        .addColumn(Schema.HISTORY, Schema.ENTRY, HistoryText.encodeBytes(entry));
+    positions.forEach((tp, o) -> p.addColumn(Schema.HISTORY, Schema.column(tp), Schema.number(o)));
+    return p;
+  }
+
+  private static Instant entryTime(HistoryEntry entry, CommittedOffsets next) {
+    if (entry instanceof HistoryEntry.Rewound r) {
+      return r.time();
+    }
+    return next.lastCommitTime().orElse(Instant.EPOCH);
+  }
+
+  private static String newToken() {
+    byte[] b = new byte[8];
+    TOKENS.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  @Override
+  public synchronized long claim(String job) {
+    open(job);
+    byte[] row = Schema.headRow(job);
+    return retrying("claim job " + job, table -> {
+      for (int attempt = 0; ; attempt++) {
+        cache.remove(job);
+        Result r = table.get(new Get(row).addColumn(Schema.HEAD, Schema.EPOCH));
+        byte[] current = r.getValue(Schema.HEAD, Schema.EPOCH);
+        if (current == null) {
+          Put first = new Put(row).addColumn(Schema.HEAD, Schema.EPOCH, Schema.number(1))
+              .addColumn(Schema.HEAD, Schema.SEQ, Schema.number(0))
+              .addColumn(Schema.HEAD, Schema.BATCH, Schema.optionalNumber(OptionalLong.empty()))
+              .addColumn(Schema.HEAD, Schema.TIME, Schema.time(Optional.empty()))
+              .addColumn(Schema.HEAD, Schema.TOKEN, Schema.bytes(Schema.NO_TOKEN))
+              .addColumn(Schema.HEAD, Schema.PREV, Schema.bytes(Schema.NO_TOKEN));
+          if (table.checkAndMutate(CheckAndMutate.newBuilder(row).ifNotExists(Schema.HEAD, Schema.EPOCH).build(first))
+              .isSuccess()) {
+            return 1L;
+          }
+        } else {
+          long epoch = Schema.number(current, tableName + " row " + job + "/head h:epoch");
+          if (table.checkAndMutate(CheckAndMutate.newBuilder(row).ifEquals(Schema.HEAD, Schema.EPOCH, current)
+              .build(new Put(row).addColumn(Schema.HEAD, Schema.EPOCH, Schema.number(epoch + 1)))).isSuccess()) {
+            return epoch + 1;
+          }
+        }
+        if (attempt > 50) {
+          throw new OffsetStoreException("could not claim job " + job + ": " + attempt + " concurrent claims got in first");
+        }
+      }
+    });
+  }
+
+  @Override
+  public synchronized List<HistoryEntry> history(String job, int limit) {
+    open(job);
+    if (limit < 0) {
+      throw new IllegalArgumentException("history limit must be >= 0, got " + limit);
+    }
+    return retrying("read the history of job " + job, table -> readHistory(table, job, readSnapshot(table, job), limit));
+  }
+
+  /**
+   * Up to {@code limit} entries of {@code s}'s history, newest first: the head's own entry, then
+   * the chain of history rows each naming the one before by its token. Rows off the chain (a
+   * commit that lost its compare-and-set) are skipped; a missing row ends the history.
+   */
+  private List<HistoryEntry> readHistory(Table table, String job, Snapshot s, int limit) throws IOException {
+    List<HistoryEntry> entries = new ArrayList<>();
+    if (s.lastEntry().isEmpty() || limit == 0) {
+      return entries;
+    }
+    entries.add(s.lastEntry().get());
+    String expectedToken = s.prev();
+    long expectedSeq = s.seq() - 1;
+    if (expectedSeq < 1 || expectedToken.equals(Schema.NO_TOKEN)) {
+      return entries;
+    }
+    byte[] prefix = Schema.historyPrefix(job);
+    Scan scan = new Scan().withStartRow(Schema.historyRow(job, expectedSeq, ""))
+        .withStopRow(stopRowOf(prefix)).addColumn(Schema.HISTORY, Schema.ENTRY).addColumn(Schema.HISTORY, Schema.PREV)
+        .setCaching(Math.min(limit, 100));
+    try (ResultScanner rows = table.getScanner(scan)) {
+      for (Result r : rows) {
+        long seq = Schema.seqOf(r.getRow(), job);
+        if (seq > expectedSeq || (seq == expectedSeq && !Schema.tokenOf(r.getRow()).equals(expectedToken))) {
+          continue; // off the chain
+        }
+        if (seq < expectedSeq) {
+          break; // the row of expectedSeq is gone (expired, or its write failed)
+        }
+        String where = tableName + " row " + Schema.text(r.getRow());
+        entries.add(HistoryText.decodeBytes(r.getValue(Schema.HISTORY, Schema.ENTRY), where + " c:entry"));
+        byte[] prev = r.getValue(Schema.HISTORY, Schema.PREV);
+        expectedToken = prev == null ? Schema.NO_TOKEN : Schema.text(prev);
+        expectedSeq--;
+        if (entries.size() >= limit || expectedSeq < 1 || expectedToken.equals(Schema.NO_TOKEN)) {
+          break;
+        }
+      }
+    }
+    return entries;
+  }
+
+  private static byte[] stopRowOf(byte[] prefix) {
+    byte[] stop = prefix.clone();
+    stop[stop.length - 1]++;
+    return stop;
+  }
+
+  @Override
+  public synchronized CommittedOffsets rewind(String job, RewindTarget target) {
+    open(job);
+    Instant now = clock.instant();
+    String[] sent = {null};
+    CommitRules.Rewind[] sentRewind = {null};
+    return retrying("rewind job " + job, table -> {
+      for (int attempt = 0; ; attempt++) {
+        cache.remove(job);
+        Snapshot s = readSnapshot(table, job);
+        if (!s.exists()) {
+          throw new NoSuchJobException("job " + job + " is not in " + description() + "; known jobs: " + listJobs());
+        }
+        if (sent[0] != null && s.token().equals(sent[0])) {
+          return sentRewind[0].next(); // a rewind of ours whose answer was lost did apply
+        }
+        CommitRules.Rewind r = CommitRules.rewind(s.offsets(), target, readHistory(table, job, s, 100_000), now);
+        String token = newToken();
+        Put head = headPut(job, s, r.next(), r.entry(), token, r.next().positions());
+        Delete dropped = new Delete(head.getRow());
+        s.offsets().positions().keySet().stream().filter(tp -> !r.next().positions().containsKey(tp))
+            .forEach(tp -> dropped.addColumns(Schema.POSITIONS, Schema.column(tp)));
+        RowMutations mutations = dropped.isEmpty() ? RowMutations.of(List.of(head))
+            : RowMutations.of(List.of(head, dropped));
+        Put history = historyPut(job, s.seq() + 1, token, s.token(), r.entry(), "rewind", r.next(),
+            r.next().positions());
+        sent[0] = token;
+        sentRewind[0] = r;
+        if (compareAndSet(table, s, history, mutations)) {
+          return r.next();
+        }
+        Snapshot now2 = readSnapshot(table, job);
+        if (now2.token().equals(token)) {
+          return r.next();
+        }
+        table.delete(new Delete(history.getRow()));
+        if (attempt > 10) {
+          throw new OffsetStoreException("job " + job + " changed under " + attempt + " attempts to rewind it");
+        }
+      }
+    });
+  }
+
+  @Override
+  public synchronized Set<String> listJobs() {
+    open(null);
+    return retrying("list jobs", table -> {
+      Set<String> jobs = new TreeSet<>();
+      try (ResultScanner rows = table.getScanner(new Scan().addColumn(Schema.HEAD, Schema.EPOCH))) {
+        for (Result r : rows) {
+          String key = Schema.text(r.getRow());
+          if (key.endsWith("/head")) {
+            jobs.add(key.substring(0, key.length() - "/head".length()));
+          }
+        }
+      }
+      return jobs;
+    });
+  }
+
+  @Override
+  public synchronized boolean delete(String job) {
+    open(job);
+    cache.remove(job);
+    return retrying("delete job " + job, table -> {
+      byte[] row = Schema.headRow(job);
+      boolean existed = table.exists(new Get(row));
+      // the head first: the job disappears for readers and writers at once; its history after
+      table.delete(new Delete(row));
+      byte[] prefix = Schema.historyPrefix(job);
+      List<Delete> deletes = new ArrayList<>();
+      try (ResultScanner rows = table.getScanner(new Scan().withStartRow(prefix).withStopRow(stopRowOf(prefix))
+          .addColumn(Schema.HISTORY, Schema.PREV))) {
+        for (Result r : rows) {
+          deletes.add(new Delete(r.getRow()));
+          existed = true;
+        }
+      }
+      if (!deletes.isEmpty()) {
+        table.delete(deletes);
+      }
+      return existed;
+    });
+  }
+
+  @Override
+  public String description() {
+    return "hbase://" + cluster + "/" + tableName.getNameAsString();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    cache.clear();
+    if (ownsConnection) {
+      try {
+        connection.close();
+      } catch (IOException e) {
+        LOG.warn("closing the HBase connection of {} failed: {}", description(), e.toString());
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return description();
+  }
+
+  private void open(String job) {
+    if (closed) {
+      throw new IllegalStateException("offset store " + description() + " is closed");
+    }
+    if (job != null) {
+      Names.jobId(job);
+    }
+  }
+
+  /**
+   * Faults a test injects around a commit's or rewind's batch, on a real cluster: what no real
+   * part produces on demand is a failure exactly between sending a request and its answer.
+   */
+  interface Faults {
+    Faults NONE = new Faults() {};
+
+    default void beforeSend(Table table) throws IOException {}
+
+    default void afterApplied(Table table) throws IOException {}
+  }
+
+  // ---- HBase access with bounded retries
+
+  private interface TableCall<T> {
+    T call(Table table) throws IOException, InterruptedException;
+  }
+
+  private <T> T retrying(String what, TableCall<T> call) {
+    RetrySchedule schedule = RetrySchedule.start(deadline, backoff);
+    Exception last;
+    while (true) {
+      try (Table table = connection.getTable(tableName)) {
+        return call.call(table);
+      } catch (TableNotFoundException e) {
+        throw new TableSchemaException("table " + tableName + " is gone from " + cluster + " (" + e.getMessage()
+            + "); recreate it: " + Schema.createCommand(tableName, Duration.ofDays(30)));
+      } catch (AccessDeniedException e) {
+        throw new OffsetStoreException("HBase at " + cluster + " refused to " + what + ": access denied ("
+            + e.getMessage() + "). Grant the store's user RW on " + tableName + ".", e);
+      } catch (InterruptedIOException e) {
+        Thread.currentThread().interrupt();
+        throw new StoreUnavailableException("interrupted while trying to " + what + " on " + description(), e);
+      } catch (DoNotRetryIOException e) {
+        throw new OffsetStoreException("HBase at " + cluster + " refused to " + what + ": " + e.getMessage(), e);
+      } catch (IOException e) {
+        last = e;
+        cache.clear();
+        LOG.warn("HBase at {}: {} while trying to {}; retrying for up to {}", cluster, e.getClass().getSimpleName(),
+            what, deadline);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StoreUnavailableException("interrupted while trying to " + what + " on " + description(), e);
+      }
+      try {
+        if (!schedule.pause()) {
+          throw new StoreUnavailableException("could not " + what + " on HBase at " + cluster + " (table " + tableName
+              + ") within " + deadline + ": " + last, last);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StoreUnavailableException("interrupted while trying to " + what + " on " + description(), e);
+      }
+    }
+  }
+
+  /** Options of an {@link HBaseOffsetStore}. */
+  public static final class Builder {
+    private final Connection connection;
+    private final TableName table;
+    private boolean ownsConnection;
+    private String cluster;
+    private boolean createTable;
+    private Duration historyTtl = Duration.ofDays(30);
+    private Duration deadline = Duration.ofSeconds(60);
+    private Duration backoff = Duration.ofMillis(200);
+    private Clock clock = Clock.systemUTC();
+    private Faults faults = Faults.NONE;
+
+    private Builder(Connection connection, TableName table) {
+      this.connection = Objects.requireNonNull(connection, "connection");
+      this.table = Objects.requireNonNull(table, "table");
+      this.cluster = connection.getConfiguration().get("hbase.zookeeper.quorum", "hbase");
+    }
+
+    /** Create the namespace and table when missing (default false: a missing table is an error). */
+    public Builder createTableIfMissing(boolean create) {
+      this.createTable = create;
+      return this;
+    }
+
+    /** The TTL of history rows when the store creates the table (default 30 days). */
+    public Builder historyTtl(Duration ttl) {
+      if (Objects.requireNonNull(ttl, "ttl").toSeconds() < 1) {
+        throw new IllegalArgumentException("history.ttl must be at least 1 s, got " + ttl);
+      }
+      this.historyTtl = ttl;
+      return this;
+    }
+
+    /** How long one operation may retry (default 60 s). */
+    public Builder operationDeadline(Duration deadline) {
+      this.deadline = RetrySchedule.requireDeadline(deadline);
+      return this;
+    }
+
+    /** The first pause between retries (default 200 ms, doubling up to ten times). */
+    public Builder retryBackoff(Duration backoff) {
+      this.backoff = RetrySchedule.requireBackoff(backoff);
+      return this;
+    }
+
+    /** The clock for rewind times. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** For fault tests. */
+    Builder faults(Faults faults) {
+      this.faults = Objects.requireNonNull(faults, "faults");
+      return this;
+    }
+
+    /** For the store provider: the store closes the connection it opened, and names the cluster so. */
+    Builder ownsConnection(boolean owns, String cluster) {
+      this.ownsConnection = owns;
+      this.cluster = cluster;
+      return this;
+    }
+
+    /**
+     * The store; checks the table (creating it if asked).
+     *
+     * @throws TableSchemaException when the table is missing (and not to be created) or lacks
+     *     what the store needs
+     */
+    public HBaseOffsetStore build() {
+      return new HBaseOffsetStore(this);
+    }
+  }
+}
