@@ -2,6 +2,7 @@ package io.tidemark.offsets.spi;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 
 /**
  * The retry schedule of one store operation, for backends whose operations retry through
@@ -10,19 +11,28 @@ import java.util.Objects;
  * operation.
  */
 public final class RetrySchedule {
+  /** Sleeps; {@link Thread#sleep(long)} outside tests. */
+  interface Sleeper {
+    void sleep(long millis) throws InterruptedException;
+  }
+
+  private final LongSupplier nanoTime;
+  private final Sleeper sleeper;
   private final long end;
   private final long maxPauseMillis;
   private long pauseMillis;
 
-  private RetrySchedule(Duration deadline, Duration backoff) {
-    this.end = System.nanoTime() + requireDeadline(deadline).toNanos();
+  RetrySchedule(Duration deadline, Duration backoff, LongSupplier nanoTime, Sleeper sleeper) {
+    this.nanoTime = nanoTime;
+    this.sleeper = sleeper;
+    this.end = nanoTime.getAsLong() + requireDeadline(deadline).toNanos();
     this.pauseMillis = requireBackoff(backoff).toMillis();
     this.maxPauseMillis = pauseMillis * 10;
   }
 
   /** A schedule that starts now. */
   public static RetrySchedule start(Duration deadline, Duration backoff) {
-    return new RetrySchedule(deadline, backoff);
+    return new RetrySchedule(deadline, backoff, System::nanoTime, Thread::sleep);
   }
 
   /** Returns {@code deadline} if it is positive, else throws naming it. */
@@ -43,7 +53,7 @@ public final class RetrySchedule {
 
   /** The time left before the deadline, zero once it has passed. */
   public Duration remaining() {
-    return Duration.ofNanos(Math.max(0, end - System.nanoTime()));
+    return Duration.ofNanos(Math.max(0, end - nanoTime.getAsLong()));
   }
 
   /**
@@ -51,10 +61,10 @@ public final class RetrySchedule {
    * would end past the deadline: the operation has failed.
    */
   public boolean pause() throws InterruptedException {
-    if (System.nanoTime() + pauseMillis * 1_000_000L > end) {
+    if (nanoTime.getAsLong() + pauseMillis * 1_000_000L > end) {
       return false;
     }
-    Thread.sleep(pauseMillis);
+    sleeper.sleep(pauseMillis);
     pauseMillis = Math.min(pauseMillis * 2, maxPauseMillis);
     return true;
   }

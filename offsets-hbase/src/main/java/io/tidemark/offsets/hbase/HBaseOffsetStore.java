@@ -49,11 +49,14 @@ import org.apache.hadoop.hbase.client.Get;
 import org.apache.hadoop.hbase.client.Put;
 import org.apache.hadoop.hbase.client.Result;
 import org.apache.hadoop.hbase.client.ResultScanner;
+import org.apache.hadoop.hbase.client.RetriesExhaustedWithDetailsException;
 import org.apache.hadoop.hbase.client.RowMutations;
 import org.apache.hadoop.hbase.client.Scan;
 import org.apache.hadoop.hbase.client.Table;
+import org.apache.hadoop.hbase.client.TableDescriptor;
 import org.apache.hadoop.hbase.filter.FilterList;
 import org.apache.hadoop.hbase.filter.SingleColumnValueFilter;
+import org.apache.hadoop.hbase.regionserver.NoSuchColumnFamilyException;
 import org.apache.hadoop.hbase.security.AccessDeniedException;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -89,6 +92,7 @@ public final class HBaseOffsetStore implements OffsetStore {
   private final String cluster;
   private final Duration deadline;
   private final Duration backoff;
+  private final Duration historyTtl;
   private final Clock clock;
   private final Faults faults;
   private final Map<String, Snapshot> cache = new HashMap<>();
@@ -101,9 +105,10 @@ public final class HBaseOffsetStore implements OffsetStore {
     this.cluster = b.cluster;
     this.deadline = b.deadline;
     this.backoff = b.backoff;
+    this.historyTtl = b.historyTtl;
     this.clock = b.clock;
     this.faults = b.faults;
-    retryingAdmin(b.createTable, b.historyTtl);
+    retryingAdmin(b.createTable);
   }
 
   /** A builder around {@code connection}, which the caller opened and keeps owning. */
@@ -113,7 +118,7 @@ public final class HBaseOffsetStore implements OffsetStore {
 
   // ---- the table
 
-  private void retryingAdmin(boolean create, Duration historyTtl) {
+  private void retryingAdmin(boolean create) {
     retrying("check the table " + tableName, table -> {
       try (Admin admin = connection.getAdmin()) {
         if (!admin.tableExists(tableName)) {
@@ -135,13 +140,15 @@ public final class HBaseOffsetStore implements OffsetStore {
             // another store created it first
           }
         }
-        Optional<String> problems = Schema.problems(admin.getDescriptor(tableName), historyTtl);
+        TableDescriptor actual = admin.getDescriptor(tableName);
+        Optional<String> problems = Schema.problems(actual, historyTtl);
         if (problems.isPresent()) {
           throw new TableSchemaException("table " + tableName + " on " + cluster + " is not an offsets table: "
-              + problems.get() + ". Fix it in the HBase shell (alter '" + tableName.getNameAsString()
-              + "', {NAME => 'h', VERSIONS => 1}, ...) or use a new table created by: "
-              + Schema.createCommand(tableName, historyTtl));
+              + problems.get() + ". Or use a new table: " + Schema.createCommand(tableName, historyTtl));
         }
+        Schema.otherHistoryTtl(actual, historyTtl).ifPresent(ttl -> LOG.warn("table {} keeps history for {}, not"
+            + " the {} of history.ttl: the table's TTL applies (change it with alter '{}', {{NAME => 'c', TTL => {}}})",
+            tableName, ttl, historyTtl, tableName.getNameAsString(), historyTtl.toSeconds()));
       }
       return null;
     });
@@ -249,12 +256,11 @@ public final class HBaseOffsetStore implements OffsetStore {
               Optional.of(entry)));
           return CommitResult.APPLIED;
         }
+        long sentSeq = s.seq() + 1;
         cache.remove(job);
         s = readSnapshot(table, job);
         fresh = true;
-        if (!s.token().equals(token)) {
-          table.delete(new Delete(history.getRow())); // not history: its commit lost the compare-and-set
-        }
+        deleteIfOffTheChain(table, s, sentSeq, token, history);
         if (attempt > 10) {
           throw new OffsetStoreException("job " + job + " changed under " + attempt + " attempts to commit batch "
               + commit.batchId());
@@ -264,13 +270,27 @@ public final class HBaseOffsetStore implements OffsetStore {
   }
 
   /**
+   * Deletes the history row of a compare-and-set that did not apply, when it is provably not
+   * history: another head holds its sequence number. (If the job has moved further, a writer
+   * may have built on it after an applied attempt whose answer said otherwise; the TTL removes it.)
+   */
+  private static void deleteIfOffTheChain(Table table, Snapshot now, long sentSeq, String token, Put history)
+      throws IOException {
+    if (now.seq() == sentSeq && !now.token().equals(token) || now.seq() < sentSeq) {
+      table.delete(new Delete(history.getRow()));
+    }
+  }
+
+  /**
    * Sends the history row and the head's compare-and-set in one batch (one RPC to the region
    * server that holds the job's rows) and says whether the compare-and-set applied.
    */
   private boolean compareAndSet(Table table, Snapshot s, Put history, RowMutations head)
       throws IOException, InterruptedException {
     FilterList expected = new FilterList(FilterList.Operator.MUST_PASS_ALL,
-        matching(Schema.SEQ, Schema.number(s.seq())), matching(Schema.EPOCH, Schema.number(s.offsets().epoch())));
+        matching(Schema.SEQ, Schema.number(s.seq())), matching(Schema.EPOCH, Schema.number(s.offsets().epoch())),
+        // tokens are random: a job deleted and created again never matches a state read before
+        matching(Schema.TOKEN, Schema.bytes(s.token())));
     CheckAndMutate cas = CheckAndMutate.newBuilder(head.getRow()).ifMatches(expected).build(head);
     Object[] results = new Object[2];
     faults.beforeSend(table);
@@ -423,6 +443,7 @@ public final class HBaseOffsetStore implements OffsetStore {
     Instant now = clock.instant();
     String[] sent = {null};
     CommitRules.Rewind[] sentRewind = {null};
+    Put[] sentHistory = {null};
     return retrying("rewind job " + job, table -> {
       for (int attempt = 0; ; attempt++) {
         cache.remove(job);
@@ -431,6 +452,7 @@ public final class HBaseOffsetStore implements OffsetStore {
           throw new NoSuchJobException("job " + job + " is not in " + description() + "; known jobs: " + listJobs());
         }
         if (sent[0] != null && s.token().equals(sent[0])) {
+          table.put(sentHistory[0]); // its history row may be what failed
           return sentRewind[0].next(); // a rewind of ours whose answer was lost did apply
         }
         CommitRules.Rewind r = CommitRules.rewind(s.offsets(), target, readHistory(table, job, s, 100_000), now);
@@ -445,14 +467,15 @@ public final class HBaseOffsetStore implements OffsetStore {
             r.next().positions());
         sent[0] = token;
         sentRewind[0] = r;
+        sentHistory[0] = history;
         if (compareAndSet(table, s, history, mutations)) {
           return r.next();
         }
-        Snapshot now2 = readSnapshot(table, job);
-        if (now2.token().equals(token)) {
-          return r.next();
+        Snapshot after = readSnapshot(table, job);
+        if (after.token().equals(token)) {
+          return r.next(); // the client retried a compare-and-set that had applied
         }
-        table.delete(new Delete(history.getRow()));
+        deleteIfOffTheChain(table, after, s.seq() + 1, token, history);
         if (attempt > 10) {
           throw new OffsetStoreException("job " + job + " changed under " + attempt + " attempts to rewind it");
         }
@@ -559,21 +582,27 @@ public final class HBaseOffsetStore implements OffsetStore {
     RetrySchedule schedule = RetrySchedule.start(deadline, backoff);
     Exception last;
     while (true) {
-      try (Table table = connection.getTable(tableName)) {
+      // the HBase client's own retries must end within the deadline too, whoever configured it
+      int left = (int) Math.max(1, Math.min(Integer.MAX_VALUE, schedule.remaining().toMillis()));
+      try (Table table = connection.getTableBuilder(tableName, null).setOperationTimeout(left).build()) {
         return call.call(table);
-      } catch (TableNotFoundException e) {
-        throw new TableSchemaException("table " + tableName + " is gone from " + cluster + " (" + e.getMessage()
-            + "); recreate it: " + Schema.createCommand(tableName, Duration.ofDays(30)));
-      } catch (AccessDeniedException e) {
-        throw new OffsetStoreException("HBase at " + cluster + " refused to " + what + ": access denied ("
-            + e.getMessage() + "). Grant the store's user RW on " + tableName + ".", e);
-      } catch (InterruptedIOException e) {
-        Thread.currentThread().interrupt();
-        throw new StoreUnavailableException("interrupted while trying to " + what + " on " + description(), e);
-      } catch (DoNotRetryIOException e) {
-        throw new OffsetStoreException("HBase at " + cluster + " refused to " + what + ": " + e.getMessage(), e);
       } catch (IOException e) {
-        last = e;
+        IOException cause = notRetriable(e);
+        if (cause instanceof TableNotFoundException || cause instanceof NoSuchColumnFamilyException) {
+          throw new TableSchemaException("table " + tableName + " on " + cluster + " is gone or changed ("
+              + cause.getMessage() + "); recreate it: " + Schema.createCommand(tableName, historyTtl));
+        }
+        if (cause instanceof AccessDeniedException) {
+          throw new OffsetStoreException("HBase at " + cluster + " refused to " + what + ": access denied ("
+              + cause.getMessage() + "). Grant the store's user RW on " + tableName + ".", e);
+        }
+        if (cause != null) {
+          throw new OffsetStoreException("HBase at " + cluster + " refused to " + what + ": " + cause.getMessage(), e);
+        }
+        if (e instanceof InterruptedIOException && Thread.currentThread().isInterrupted()) {
+          throw new StoreUnavailableException("interrupted while trying to " + what + " on " + description(), e);
+        }
+        last = e; // timeouts (SocketTimeoutException is an InterruptedIOException), moves, failovers
         cache.clear();
         LOG.warn("HBase at {}: {} while trying to {}; retrying for up to {}", cluster, e.getClass().getSimpleName(),
             what, deadline);
@@ -591,6 +620,21 @@ public final class HBaseOffsetStore implements OffsetStore {
         throw new StoreUnavailableException("interrupted while trying to " + what + " on " + description(), e);
       }
     }
+  }
+
+  /** The error that retrying cannot fix, in {@code e} or among a batch's causes; null if none. */
+  private static IOException notRetriable(IOException e) {
+    if (e instanceof DoNotRetryIOException) {
+      return e;
+    }
+    if (e instanceof RetriesExhaustedWithDetailsException batch) {
+      for (Throwable cause : batch.getCauses()) {
+        if (cause instanceof DoNotRetryIOException d) {
+          return d;
+        }
+      }
+    }
+    return null;
   }
 
   /** Options of an {@link HBaseOffsetStore}. */

@@ -79,7 +79,9 @@ public final class HBaseStoreProvider implements OffsetStoreProvider {
     Configuration conf = HBaseConfiguration.create();
     conf.set("hbase.zookeeper.quorum", String.join(",", hosts));
     conf.set("hbase.zookeeper.property.clientPort", port);
-    conf.set("zookeeper.znode.parent", config.get(HBaseSettings.ZNODE_PARENT));
+    if (config.isSet(HBaseSettings.ZNODE_PARENT)) { // else hbase-site.xml's, or HBase's default /hbase
+      conf.set("zookeeper.znode.parent", config.get(HBaseSettings.ZNODE_PARENT));
+    }
     conf.setLong("hbase.rpc.timeout", rpc.toMillis());
     // the client's own retries stay inside one store attempt; the store retries up to its deadline
     conf.setLong("hbase.client.operation.timeout", Math.min(deadline.toMillis(), Math.max(rpc.toMillis() * 3, 1000)));

@@ -9,15 +9,23 @@ import io.tidemark.offsets.HistoryEntry;
 import io.tidemark.offsets.OffsetConflictException;
 import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.OffsetStores;
+import io.tidemark.offsets.RewindTarget;
 import io.tidemark.testkit.CommitStream;
 import io.tidemark.testkit.HBaseCluster;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.hbase.ServerName;
 import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.client.Delete;
+import org.apache.hadoop.hbase.client.Result;
+import org.apache.hadoop.hbase.client.ResultScanner;
+import org.apache.hadoop.hbase.client.Scan;
 import org.apache.hadoop.hbase.client.Table;
+import org.apache.hadoop.hbase.util.Bytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
@@ -30,8 +38,6 @@ import org.slf4j.LoggerFactory;
  */
 class HBaseFaultIT {
   private static final Logger LOG = LoggerFactory.getLogger(HBaseFaultIT.class);
-  private static final int PARTITIONS = 4;
-  private static final long STEP = 10;
   private static final TableName TABLE = TableName.valueOf("tidemark:faults");
 
   @RegisterExtension
@@ -46,17 +52,29 @@ class HBaseFaultIT {
     return HBaseOffsetStore.builder(hbase.connection(), TABLE).createTableIfMissing(true).faults(faults).build();
   }
 
-  @Test
-  void aCommitWhoseAnswerIsLostIsReadBackAndReportedApplied() {
-    AtomicBoolean armed = new AtomicBoolean(false);
-    try (HBaseOffsetStore store = store(new HBaseOffsetStore.Faults() {
+  /**
+   * A fault after a batch applied: the newest history row is deleted (as if its Put had failed
+   * while the head's compare-and-set applied) and the answer is lost.
+   */
+  private static HBaseOffsetStore.Faults historyLostThenAnswerLost(String job, AtomicBoolean armed) {
+    return new HBaseOffsetStore.Faults() {
       @Override
       public void afterApplied(Table table) throws IOException {
         if (armed.getAndSet(false)) {
+          try (ResultScanner rows = table.getScanner(new Scan().setRowPrefixFilter(Bytes.toBytes(job + "/hist/"))
+              .setLimit(1))) {
+            table.delete(new Delete(rows.next().getRow()));
+          }
           throw new IOException("test: the answer of an applied batch is lost");
         }
       }
-    })) {
+    };
+  }
+
+  @Test
+  void aCommitWhoseAnswerIsLostIsReadBackReportedAppliedAndItsHistoryRowRestored() {
+    AtomicBoolean armed = new AtomicBoolean(false);
+    try (HBaseOffsetStore store = store(historyLostThenAnswerLost("lost", armed))) {
       long epoch = store.claim("lost");
       assertThat(store.commit(CommitStream.batch("lost", 0, epoch))).isEqualTo(CommitResult.APPLIED);
       armed.set(true);
@@ -65,9 +83,31 @@ class HBaseFaultIT {
 
       assertThat(armed).as("the fault fired").isFalse();
       assertThat(store.read("lost").positions()).isEqualTo(CommitStream.positionsAfter(1));
-      assertThat(store.history("lost", 10)).extracting(e -> ((HistoryEntry.Committed) e).commit().batchId())
-          .containsExactly(1L, 0L);
       assertThat(store.commit(CommitStream.batch("lost", 2, epoch))).isEqualTo(CommitResult.APPLIED);
+      assertThat(store.history("lost", 10)).extracting(e -> ((HistoryEntry.Committed) e).commit().batchId())
+          .containsExactly(2L, 1L, 0L);
+    }
+  }
+
+  @Test
+  void aRewindWhoseAnswerIsLostIsAppliedOnceWithItsHistoryRow() {
+    AtomicBoolean armed = new AtomicBoolean(false);
+    try (HBaseOffsetStore store = store(historyLostThenAnswerLost("rewound", armed))) {
+      long epoch = store.claim("rewound");
+      for (long id = 0; id < 3; id++) {
+        store.commit(CommitStream.batch("rewound", id, epoch));
+      }
+      armed.set(true);
+
+      CommittedOffsets rewound = store.rewind("rewound", RewindTarget.toBatch(0));
+
+      assertThat(armed).as("the fault fired").isFalse();
+      assertThat(rewound.epoch()).isEqualTo(epoch + 1);
+      assertThat(store.read("rewound")).isEqualTo(rewound);
+      assertThat(store.commit(CommitStream.batch("rewound", 1, epoch + 1))).isEqualTo(CommitResult.APPLIED);
+      List<HistoryEntry> history = store.history("rewound", 10);
+      assertThat(history).hasSize(5);
+      assertThat(history.get(1)).isInstanceOf(HistoryEntry.Rewound.class);
     }
   }
 
@@ -93,6 +133,8 @@ class HBaseFaultIT {
               e -> assertThat(e.conflict()).isEqualTo(OffsetConflictException.Conflict.STALE_EPOCH));
 
       assertThat(newerEpoch.get()).isEqualTo(epoch + 1);
+      // the loser's history row is gone, not merely off the chain
+      assertThat(historyRows("fenced")).isEqualTo(1);
       CommittedOffsets stored = newer.read("fenced");
       assertThat(stored.lastBatchId()).hasValue(0);
       assertThat(stored.positions()).isEqualTo(CommitStream.positionsAfter(0));
@@ -100,6 +142,19 @@ class HBaseFaultIT {
       assertThat(newer.commit(CommitStream.batch("fenced", 1, epoch + 1))).isEqualTo(CommitResult.APPLIED);
       assertThat(newer.history("fenced", 10)).hasSize(2);
     }
+  }
+
+  private static int historyRows(String job) {
+    int rows = 0;
+    try (Table table = hbase.connection().getTable(TABLE);
+        ResultScanner scanner = table.getScanner(new Scan().setRowPrefixFilter(Bytes.toBytes(job + "/hist/")))) {
+      for (Result ignored : scanner) {
+        rows++;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return rows;
   }
 
   @Test

@@ -134,7 +134,8 @@ class HBaseLayoutIT {
     assertThatThrownBy(() -> OffsetStores.open("hbase://" + hbase.zookeeperQuorum() + "/wrong"))
         .isInstanceOf(TableSchemaException.class)
         .hasMessageContaining("family 'h' has a TTL of 3600 s, which would expire the job's current position")
-        .hasMessageContaining("it has no column family 'c'");
+        .hasMessageContaining("alter 'wrong', {NAME => 'h', TTL => 'FOREVER'}")
+        .hasMessageContaining("it has no column family 'c' (fix: alter 'wrong', {NAME => 'c', VERSIONS => 1, TTL => 2592000})");
   }
 
   @Test
@@ -145,7 +146,8 @@ class HBaseLayoutIT {
     }
     String uri = "hbase://127.0.0.1:" + port + "/tidemark:nowhere?hbase.operation.deadline=3s&hbase.rpc.timeout=500ms";
     assertThatThrownBy(() -> OffsetStores.open(uri)).isInstanceOf(StoreUnavailableException.class)
-        .hasMessageContaining("127.0.0.1:" + port);
+        .hasMessageContaining("on HBase at 127.0.0.1:" + port).hasMessageContaining("within PT3S")
+        .hasCauseInstanceOf(java.io.IOException.class);
   }
 
   @Test

@@ -24,10 +24,11 @@ public final class HBaseSettings {
       "Pause between the store's retries of an operation (doubling up to ten times this).");
   public static final ConfigKey<Duration> RPC_TIMEOUT = ConfigKey.duration("hbase.rpc.timeout", Duration.ofSeconds(10),
       Duration.ofMillis(100), Duration.ofMinutes(10),
-      "Timeout of one RPC (HBase's hbase.rpc.timeout); the HBase client's own retries stop at"
-          + " hbase.operation.deadline.");
+      "Timeout of one RPC (HBase's hbase.rpc.timeout). The HBase client retries an operation internally for up to"
+          + " three times this (at most hbase.operation.deadline); the store retries it until the deadline.");
   public static final ConfigKey<String> ZNODE_PARENT = ConfigKey.string("hbase.zookeeper.znode.parent", "/hbase",
-      "The cluster's root znode in ZooKeeper (HBase's zookeeper.znode.parent).");
+      "The cluster's root znode in ZooKeeper (HBase's zookeeper.znode.parent). When not set, the value in"
+          + " hbase-site.xml on the class path applies, else /hbase.");
 
   /** The settings of {@code hbase:}. */
   public static ConfigDef def() {

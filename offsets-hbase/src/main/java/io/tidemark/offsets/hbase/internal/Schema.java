@@ -155,37 +155,62 @@ public final class Schema {
     return new String(b, StandardCharsets.UTF_8);
   }
 
-  /** The table as Tidemark creates it: three families of one version each, history with a TTL. */
+  /**
+   * The table as Tidemark creates it: three families of one version each, history with a TTL,
+   * and regions split only between jobs (at the {@code /} after a job id), so that a job's head
+   * and history rows always share a region and a commit stays one RPC.
+   */
   public static TableDescriptor descriptor(TableName table, Duration historyTtl) {
     return TableDescriptorBuilder.newBuilder(table)
         .setColumnFamily(ColumnFamilyDescriptorBuilder.newBuilder(HEAD).setMaxVersions(1).build())
         .setColumnFamily(ColumnFamilyDescriptorBuilder.newBuilder(POSITIONS).setMaxVersions(1).build())
         .setColumnFamily(ColumnFamilyDescriptorBuilder.newBuilder(HISTORY).setMaxVersions(1)
-            .setTimeToLive((int) Math.min(Integer.MAX_VALUE, historyTtl.toSeconds())).build())
+            .setTimeToLive(ttlSeconds(historyTtl)).build())
+        .setValue("hbase.regionserver.region.split_restriction.type", "DelimitedKeyPrefix")
+        .setValue("hbase.regionserver.region.split_restriction.delimiter", "/")
         .build();
   }
 
+  private static int ttlSeconds(Duration ttl) {
+    return (int) Math.min(Integer.MAX_VALUE, ttl.toSeconds());
+  }
+
   /**
-   * What is wrong with an existing table, or empty when it has the families Tidemark needs: the
-   * head and position families must keep their cells forever (no TTL).
+   * What is wrong with an existing table, each with the HBase shell command that fixes it, or
+   * empty when it has what the store needs: the three families, and no TTL on the head and
+   * position families (it would expire the job's current position).
    */
   public static Optional<String> problems(TableDescriptor actual, Duration historyTtl) {
+    String t = actual.getTableName().getNameAsString();
     StringBuilder b = new StringBuilder();
     for (byte[] family : new byte[][] {HEAD, POSITIONS, HISTORY}) {
       ColumnFamilyDescriptor f = actual.getColumnFamily(family);
+      String name = text(family);
       if (f == null) {
-        b.append("it has no column family '").append(text(family)).append("'; ");
+        b.append("it has no column family '").append(name).append("' (fix: alter '").append(t).append("', {NAME => '")
+            .append(name).append("', VERSIONS => 1")
+            .append(family == HISTORY ? ", TTL => " + ttlSeconds(historyTtl) : "").append("}); ");
       } else if (family != HISTORY && f.getTimeToLive() != ColumnFamilyDescriptorBuilder.DEFAULT_TTL) {
-        b.append("family '").append(text(family)).append("' has a TTL of ").append(f.getTimeToLive())
-            .append(" s, which would expire the job's current position; ");
+        b.append("family '").append(name).append("' has a TTL of ").append(f.getTimeToLive())
+            .append(" s, which would expire the job's current position (fix: alter '").append(t)
+            .append("', {NAME => '").append(name).append("', TTL => 'FOREVER'}); ");
       }
     }
     return b.length() == 0 ? Optional.empty() : Optional.of(b.substring(0, b.length() - 2));
   }
 
+  /** The TTL of an existing table's history family, when it differs from {@code historyTtl}. */
+  public static Optional<Duration> otherHistoryTtl(TableDescriptor actual, Duration historyTtl) {
+    ColumnFamilyDescriptor f = actual.getColumnFamily(HISTORY);
+    return f == null || f.getTimeToLive() == ttlSeconds(historyTtl) ? Optional.empty()
+        : Optional.of(Duration.ofSeconds(f.getTimeToLive()));
+  }
+
   /** The HBase shell command that creates the table as Tidemark expects it. */
   public static String createCommand(TableName table, Duration historyTtl) {
     return "create '" + table.getNameAsString() + "', {NAME => 'h', VERSIONS => 1}, {NAME => 'p', VERSIONS => 1},"
-        + " {NAME => 'c', VERSIONS => 1, TTL => " + historyTtl.toSeconds() + "}";
+        + " {NAME => 'c', VERSIONS => 1, TTL => " + ttlSeconds(historyTtl) + "}, {CONFIGURATION =>"
+        + " {'hbase.regionserver.region.split_restriction.type' => 'DelimitedKeyPrefix',"
+        + " 'hbase.regionserver.region.split_restriction.delimiter' => '/'}}";
   }
 }
