@@ -1,0 +1,143 @@
+package io.tidemark.serde.avro;
+
+import io.tidemark.serde.avro.registry.SchemaNotFoundException;
+import io.tidemark.serde.avro.registry.SchemaRegistryClient;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.util.ClassSecurityValidator;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+
+/**
+ * Reads the Schema Registry wire format. The writer schema is looked up by the record's id (once:
+ * the client caches it), and the record is resolved from it to the reader schema: the one
+ * configured ({@code avro.reader.schema}), the generated class's ({@code specific.avro.reader}),
+ * or else the writer's own. A new writer schema appearing mid-stream is just another id.
+ *
+ * <p>Bad input never kills the process with anything but these {@code SerializationException}s:
+ * {@link InvalidHeaderException} (wrong magic byte or too short, with the first bytes in hex),
+ * {@link UnknownSchemaIdException} (names the id and the registry) and
+ * {@link CorruptRecordException} (truncated or corrupt body, trailing bytes, or lengths beyond
+ * Avro's {@code org.apache.avro.limits.*} system limits). {@code null} reads as {@code null}.
+ * Settings: {@link AvroSerdeConfig}. Thread-safe.
+ */
+public class AvroDeserializer<T> implements Deserializer<T> {
+  private SchemaRegistryClient client;
+  private boolean specific;
+  private Optional<Schema> readerSchema = Optional.empty();
+  private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
+
+  /** For Kafka, which configures it with {@link #configure}. */
+  public AvroDeserializer() {}
+
+  /** Around {@code client} (usually a caching one); {@link #configure} may still set the other settings. */
+  public AvroDeserializer(SchemaRegistryClient client) {
+    this.client = Objects.requireNonNull(client, "client");
+  }
+
+  /** Reads every record resolved to {@code schema} (the same as {@code avro.reader.schema}). */
+  public AvroDeserializer<T> readerSchema(Schema schema) {
+    this.readerSchema = Optional.of(schema);
+    readers.clear();
+    return this;
+  }
+
+  @Override
+  public void configure(Map<String, ?> configs, boolean isKey) {
+    AvroSerdeConfig config = new AvroSerdeConfig(configs);
+    this.specific = config.bool("specific.avro.reader");
+    trust(config.string("specific.avro.trusted.packages"));
+    config.readerSchema().ifPresent(this::readerSchema);
+    if (client == null) {
+      client = config.client();
+    }
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public T deserialize(String topic, byte[] data) {
+    if (data == null) {
+      return null;
+    }
+    if (client == null) {
+      throw new IllegalStateException("AvroDeserializer is not configured: call configure() with"
+          + " schema.registry.url, or build it with a SchemaRegistryClient");
+    }
+    String what = "a record of topic " + topic;
+    int id = WireFormat.schemaId(data, what);
+    DatumReader<Object> reader = readers.get(id);
+    if (reader == null) {
+      Schema writer;
+      try {
+        writer = client.schema(id);
+      } catch (SchemaNotFoundException e) {
+        throw new UnknownSchemaIdException(id, what + " names schema id " + id + ", which " + client
+            + " does not have: it was written against another registry, or is not a Schema Registry record ("
+            + e.getMessage() + ")", e);
+      }
+      try {
+        reader = readers.computeIfAbsent(id, i -> reader(writer));
+      } catch (SecurityException e) {
+        throw new SerializationException(what + " (schema " + id + ") names class " + writer.getFullName()
+            + ", which Avro does not trust: add its package to specific.avro.trusted.packages", e);
+      }
+    }
+    BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, WireFormat.HEADER_BYTES,
+        data.length - WireFormat.HEADER_BYTES, null);
+    try {
+      Object value = reader.read(null, decoder);
+      if (!decoder.isEnd()) {
+        throw new CorruptRecordException(what + " (schema " + id + ") has bytes after its Avro body: it is corrupt or"
+            + " was written with another schema", null);
+      }
+      return (T) value;
+    } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException
+        | NegativeArraySizeException | ClassCastException e) {
+      throw new CorruptRecordException(what + " (schema " + id + ", " + data.length + " bytes) cannot be decoded: "
+          + e, e);
+    }
+  }
+
+  private static final Set<String> TRUSTED = ConcurrentHashMap.newKeySet();
+
+  /** Adds {@code packages} (comma-separated) to what Avro's JVM-wide class validator trusts. */
+  private static void trust(String packages) {
+    for (String p : packages.split(",")) {
+      String pkg = p.trim();
+      if (!pkg.isEmpty() && TRUSTED.add(pkg)) {
+        synchronized (TRUSTED) {
+          ClassSecurityValidator.ClassSecurityPredicate mine = c -> c.getName().startsWith(pkg + ".");
+          ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(), mine));
+        }
+      }
+    }
+  }
+
+  private DatumReader<Object> reader(Schema writer) {
+    if (specific) {
+      Schema reader = readerSchema.orElseGet(() -> {
+        Class<?> c = SpecificData.get().getClass(writer);
+        return c == null ? writer : SpecificData.get().getSchema(c);
+      });
+      return new SpecificDatumReader<>(writer, reader);
+    }
+    return new GenericDatumReader<>(writer, readerSchema.orElse(writer));
+  }
+
+  @Override
+  public void close() {
+    // the client holds no resources that need closing
+  }
+}

@@ -1,0 +1,110 @@
+package io.tidemark.serde.avro;
+
+import io.tidemark.serde.avro.registry.SchemaRegistryClient;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DatumWriter;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Writes Avro values (generic records, generated specific records, primitives) in the Schema
+ * Registry wire format: magic byte {@code 0}, the schema id as 4 bytes big-endian, the Avro
+ * binary body. The schema id comes from the registry: registered on first use
+ * ({@code auto.register.schemas}, default), looked up, the subject's latest
+ * ({@code use.latest.version}), or fixed ({@code use.schema.id}). {@code null} is written as
+ * {@code null} (a tombstone). Settings: {@link AvroSerdeConfig}. Thread-safe.
+ */
+public class AvroSerializer<T> implements Serializer<T> {
+  private SchemaRegistryClient client;
+  private boolean isKey;
+  private SubjectNameStrategy strategy = SubjectNameStrategy.TOPIC;
+  private boolean autoRegister = true;
+  private boolean useLatest;
+  private int useSchemaId = -1;
+  private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
+
+  /** For Kafka, which configures it with {@link #configure}. */
+  public AvroSerializer() {}
+
+  /** Around {@code client} (usually a caching one); {@link #configure} may still set the other settings. */
+  public AvroSerializer(SchemaRegistryClient client) {
+    this.client = Objects.requireNonNull(client, "client");
+  }
+
+  @Override
+  public void configure(Map<String, ?> configs, boolean isKey) {
+    AvroSerdeConfig config = new AvroSerdeConfig(configs);
+    this.isKey = isKey;
+    this.strategy = config.strategy(isKey);
+    this.autoRegister = config.bool("auto.register.schemas");
+    this.useLatest = config.bool("use.latest.version");
+    this.useSchemaId = config.integer("use.schema.id");
+    if (client == null) {
+      client = config.client();
+    }
+  }
+
+  @Override
+  public byte[] serialize(String topic, T data) {
+    if (data == null) {
+      return null;
+    }
+    if (client == null) {
+      throw new IllegalStateException("AvroSerializer is not configured: call configure() with schema.registry.url,"
+          + " or build it with a SchemaRegistryClient");
+    }
+    Schema schema = AvroSchemas.of(data);
+    int id;
+    Schema writerSchema = schema;
+    if (useSchemaId >= 0) {
+      id = useSchemaId;
+      writerSchema = client.schema(id);
+    } else {
+      String subject = strategy.subject(topic, isKey, schema);
+      if (useLatest) {
+        SchemaRegistryClient.SchemaVersion latest = client.latest(subject);
+        id = latest.id();
+        writerSchema = latest.schema();
+      } else if (autoRegister) {
+        id = client.register(subject, schema);
+      } else {
+        id = client.id(subject, schema);
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+    out.writeBytes(WireFormat.header(id));
+    BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+    try {
+      writers.computeIfAbsent(writerSchema, s -> writer(s, data)).write(AvroSchemas.datum(data), encoder);
+      encoder.flush();
+    } catch (IOException | RuntimeException e) {
+      throw new SerializationException("cannot write a " + schema.getFullName() + " to topic " + topic
+          + " with schema " + id + ": " + e.getMessage(), e);
+    }
+    return out.toByteArray();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static DatumWriter<Object> writer(Schema schema, Object data) {
+    if (data instanceof SpecificRecord) {
+      return new SpecificDatumWriter<>(schema, SpecificData.getForClass(data.getClass()));
+    }
+    return new GenericDatumWriter<>(schema);
+  }
+
+  @Override
+  public void close() {
+    // the client holds no resources that need closing
+  }
+}
