@@ -2,15 +2,11 @@ package io.tidemark.offsets.zookeeper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.tidemark.testkit.GeneratedDocs;
 import org.junit.jupiter.api.Test;
 
 /** docs/configuration/offsets-zookeeper.md is generated from the zk: store's settings; this fails when it is stale. */
 class ZooKeeperConfigDocsTest {
-  private static final Path DOC = Path.of(System.getProperty("tidemark.root", ".."), "docs", "configuration",
-      "offsets-zookeeper.md");
 
   static String render() {
     return "# ZooKeeper offset store settings\n\n"
@@ -23,16 +19,9 @@ class ZooKeeperConfigDocsTest {
   }
 
   @Test
-  void theCommittedReferenceMatchesTheDeclaredSettings() throws Exception {
+  void theCommittedReferenceMatchesTheDeclaredSettings() {
     String fresh = render();
-    Path generated = Path.of("target", "configuration", "offsets-zookeeper.md");
-    Files.createDirectories(generated.getParent());
-    Files.writeString(generated, fresh, StandardCharsets.UTF_8);
-
     assertThat(fresh).contains("| `zk.session.timeout` | duration | `30s` |").contains("| `zk.auth.digest` | password |");
-    assertThat(DOC).as("the configuration reference").exists();
-    assertThat(Files.readString(DOC, StandardCharsets.UTF_8))
-        .as("%s is stale: copy offsets-zookeeper/%s over it (it was just generated)", DOC.normalize(), generated)
-        .isEqualTo(fresh);
+    GeneratedDocs.assertCurrent("configuration/offsets-zookeeper.md", fresh);
   }
 }

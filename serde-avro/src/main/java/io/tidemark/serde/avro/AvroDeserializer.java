@@ -8,7 +8,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.io.BinaryDecoder;
@@ -103,8 +102,11 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             + " was written with another schema", null);
       }
       return (T) value;
-    } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException
-        | NegativeArraySizeException | ClassCastException e) {
+    } catch (SerializationException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      // Avro reports malformed input with many exception types (AvroRuntimeException, EOF,
+      // UnsupportedOperationException for huge lengths, index errors): all mean a corrupt record
       throw new CorruptRecordException(what + " (schema " + id + ", " + data.length + " bytes) cannot be decoded: "
           + e, e);
     }

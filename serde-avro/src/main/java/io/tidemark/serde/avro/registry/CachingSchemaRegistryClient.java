@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import org.apache.avro.Schema;
 
@@ -31,12 +32,15 @@ public final class CachingSchemaRegistryClient implements SchemaRegistryClient {
   private final long latestTtlNanos;
   private final long missTtlNanos;
   private final Map<Integer, Schema> schemas;
-  private final Map<String, Integer> ids;
+  private final Map<SubjectSchema, Integer> ids;
   private final Map<String, Timed<SchemaVersion>> latest;
   private final Map<Integer, Long> misses;
   private final ConcurrentHashMap<Integer, CompletableFuture<Schema>> inFlight = new ConcurrentHashMap<>();
 
   private record Timed<T>(T value, long expires) {}
+
+  /** A map key: Avro caches a schema's hash code, so lookups cost no schema-to-JSON rendering. */
+  private record SubjectSchema(String subject, Schema schema) {}
 
   private CachingSchemaRegistryClient(Builder b) {
     this.delegate = b.delegate;
@@ -65,31 +69,23 @@ public final class CachingSchemaRegistryClient implements SchemaRegistryClient {
     });
   }
 
-  private static String key(String subject, Schema schema) {
-    return subject + "\u0000" + schema.toString();
-  }
-
   @Override
   public int register(String subject, Schema schema) {
-    String key = key(subject, schema);
-    Integer known = ids.get(key);
-    if (known != null) {
-      return known;
-    }
-    int id = delegate.register(subject, schema);
-    ids.put(key, id);
-    schemas.putIfAbsent(id, schema);
-    return id;
+    return cachedId(subject, schema, () -> delegate.register(subject, schema));
   }
 
   @Override
   public int id(String subject, Schema schema) {
-    String key = key(subject, schema);
+    return cachedId(subject, schema, () -> delegate.id(subject, schema));
+  }
+
+  private int cachedId(String subject, Schema schema, IntSupplier ask) {
+    SubjectSchema key = new SubjectSchema(subject, schema);
     Integer known = ids.get(key);
     if (known != null) {
       return known;
     }
-    int id = delegate.id(subject, schema);
+    int id = ask.getAsInt();
     ids.put(key, id);
     schemas.putIfAbsent(id, schema);
     return id;

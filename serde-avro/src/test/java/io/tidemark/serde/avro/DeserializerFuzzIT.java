@@ -1,0 +1,136 @@
+package io.tidemark.serde.avro;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tidemark.serde.avro.registry.CachingSchemaRegistryClient;
+import io.tidemark.serde.avro.registry.RestSchemaRegistryClient;
+import io.tidemark.serde.avro.registry.SchemaRegistryClient;
+import io.tidemark.testkit.SchemaRegistry;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A seeded mutation fuzzer over the deserializer: 100,000 inputs derived from valid records by
+ * flipping, inserting, deleting and overwriting bytes (lengths and counts included) and by
+ * damaging headers. Every input must decode or fail with one of the declared
+ * {@code SerializationException}s; anything else (an {@code OutOfMemoryError}, a
+ * {@code NullPointerException}, ...) fails the test with the seed and the input in hex.
+ */
+class DeserializerFuzzIT {
+  private static final Logger LOG = LoggerFactory.getLogger(DeserializerFuzzIT.class);
+  private static final long SEED = 20261126L;
+  private static final int INPUTS = 100_000;
+
+  @RegisterExtension
+  static final SchemaRegistry registry = SchemaRegistry.builder().build();
+
+  private static final Schema SCHEMA = new Schema.Parser().parse("""
+      {"type": "record", "name": "Fuzz", "fields": [
+        {"name": "id", "type": "long"},
+        {"name": "name", "type": "string"},
+        {"name": "tags", "type": {"type": "array", "items": "string"}},
+        {"name": "attrs", "type": {"type": "map", "values": "int"}},
+        {"name": "blob", "type": "bytes"},
+        {"name": "maybe", "type": ["null", "double"]},
+        {"name": "nested", "type": {"type": "array", "items": {"type": "array", "items": "long"}}}
+      ]}""");
+
+  @Test
+  void onlyDeclaredExceptionsComeOutAndTheHeapHolds() {
+    SchemaRegistryClient client = CachingSchemaRegistryClient.builder(
+        RestSchemaRegistryClient.builder(registry.baseUrl()).build()).build();
+    AvroSerializer<GenericRecord> ser = new AvroSerializer<>(client);
+    ser.configure(Map.of(), false);
+    AvroDeserializer<GenericRecord> de = new AvroDeserializer<>(client);
+    de.configure(Map.of(), false);
+
+    Random random = new Random(SEED);
+    List<byte[]> seeds = List.of(ser.serialize("fuzz", record(random, 0)), ser.serialize("fuzz", record(random, 3)),
+        ser.serialize("fuzz", record(random, 20)));
+    int validId = WireFormat.schemaId(seeds.get(0), "seed");
+    Map<String, Integer> outcomes = new TreeMap<>();
+    for (int i = 0; i < INPUTS; i++) {
+      byte[] input = mutate(seeds.get(random.nextInt(seeds.size())), random, validId);
+      try {
+        de.deserialize("fuzz", input);
+        outcomes.merge("decoded", 1, Integer::sum);
+      } catch (SerializationException declared) {
+        outcomes.merge(declared.getClass().getSimpleName(), 1, Integer::sum);
+      } catch (Throwable other) {
+        throw new AssertionError("input " + i + " (seed " + SEED + ") threw " + other + "; input: "
+            + WireFormat.hex(input), other);
+      }
+    }
+    LOG.info("{} fuzzed inputs: {}", INPUTS, outcomes);
+    assertThat(outcomes.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(INPUTS);
+    assertThat(outcomes).containsKeys("decoded", "CorruptRecordException", "InvalidHeaderException",
+        "UnknownSchemaIdException");
+  }
+
+  private static GenericRecord record(Random random, int size) {
+    GenericRecord r = new GenericData.Record(SCHEMA);
+    r.put("id", random.nextLong());
+    r.put("name", "n".repeat(size));
+    r.put("tags", java.util.Collections.nCopies(size, "tag"));
+    Map<String, Integer> attrs = new TreeMap<>();
+    for (int i = 0; i < size; i++) {
+      attrs.put("k" + i, i);
+    }
+    r.put("attrs", attrs);
+    r.put("blob", ByteBuffer.wrap(new byte[size]));
+    r.put("maybe", size % 2 == 0 ? null : 1.5);
+    r.put("nested", java.util.Collections.nCopies(size / 2, List.of(1L, 2L)));
+    return r;
+  }
+
+  /** One mutation of {@code seed}: the body mostly, the header now and then. */
+  private static byte[] mutate(byte[] seed, Random random, int validId) {
+    byte[] b = seed.clone();
+    switch (random.nextInt(10)) {
+      case 0 -> b[0] = (byte) (1 + random.nextInt(255)); // not the magic byte
+      case 1 -> b = java.util.Arrays.copyOf(b, random.nextInt(WireFormat.HEADER_BYTES)); // no whole header
+      case 2 -> ByteBuffer.wrap(b).putInt(1, validId + 1 + random.nextInt(3)); // an id the registry lacks
+      case 3 -> b = java.util.Arrays.copyOf(b, WireFormat.HEADER_BYTES + random.nextInt(b.length - 4)); // truncated
+      case 4 -> { // a huge varint where a length or count may be
+        int at = WireFormat.HEADER_BYTES + random.nextInt(b.length - WireFormat.HEADER_BYTES);
+        byte[] big = {(byte) 0xfe, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0x0f};
+        b = splice(b, at, big);
+      }
+      case 5 -> b = splice(b, WireFormat.HEADER_BYTES + random.nextInt(b.length - WireFormat.HEADER_BYTES + 1),
+          randomBytes(random, 1 + random.nextInt(8)));
+      default -> { // flip bits in the body
+        int flips = 1 + random.nextInt(4);
+        for (int f = 0; f < flips && b.length > WireFormat.HEADER_BYTES; f++) {
+          int at = WireFormat.HEADER_BYTES + random.nextInt(b.length - WireFormat.HEADER_BYTES);
+          b[at] ^= (byte) (1 << random.nextInt(8));
+        }
+      }
+    }
+    return b;
+  }
+
+  private static byte[] splice(byte[] b, int at, byte[] insert) {
+    byte[] out = new byte[b.length + insert.length];
+    System.arraycopy(b, 0, out, 0, at);
+    System.arraycopy(insert, 0, out, at, insert.length);
+    System.arraycopy(b, at, out, at + insert.length, b.length - at);
+    return out;
+  }
+
+  private static byte[] randomBytes(Random random, int n) {
+    byte[] b = new byte[n];
+    random.nextBytes(b);
+    return b;
+  }
+}
