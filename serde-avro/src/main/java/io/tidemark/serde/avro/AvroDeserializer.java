@@ -74,22 +74,21 @@ public class AvroDeserializer<T> implements Deserializer<T> {
       throw new IllegalStateException("AvroDeserializer is not configured: call configure() with"
           + " schema.registry.url, or build it with a SchemaRegistryClient");
     }
-    String what = "a record of topic " + topic;
-    int id = WireFormat.schemaId(data, what);
+    int id = schemaId(topic, data);
     DatumReader<Object> reader = readers.get(id);
     if (reader == null) {
       Schema writer;
       try {
         writer = client.schema(id);
       } catch (SchemaNotFoundException e) {
-        throw new UnknownSchemaIdException(id, what + " names schema id " + id + ", which " + client
+        throw new UnknownSchemaIdException(id, "a record of topic " + topic + " names schema id " + id + ", which " + client
             + " does not have: it was written against another registry, or is not a Schema Registry record ("
             + e.getMessage() + ")", e);
       }
       try {
         reader = readers.computeIfAbsent(id, i -> reader(writer));
       } catch (SecurityException e) {
-        throw new SerializationException(what + " (schema " + id + ") names class " + writer.getFullName()
+        throw new SerializationException("a record of topic " + topic + " (schema " + id + ") names class " + writer.getFullName()
             + ", which Avro does not trust: add its package to specific.avro.trusted.packages", e);
       }
     }
@@ -98,7 +97,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     try {
       Object value = reader.read(null, decoder);
       if (!decoder.isEnd()) {
-        throw new CorruptRecordException(what + " (schema " + id + ") has bytes after its Avro body: it is corrupt or"
+        throw new CorruptRecordException("a record of topic " + topic + " (schema " + id + ") has bytes after its Avro body: it is corrupt or"
             + " was written with another schema", null);
       }
       return (T) value;
@@ -107,9 +106,16 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     } catch (IOException | RuntimeException e) {
       // Avro reports malformed input with many exception types (AvroRuntimeException, EOF,
       // UnsupportedOperationException for huge lengths, index errors): all mean a corrupt record
-      throw new CorruptRecordException(what + " (schema " + id + ", " + data.length + " bytes) cannot be decoded: "
+      throw new CorruptRecordException("a record of topic " + topic + " (schema " + id + ", " + data.length + " bytes) cannot be decoded: "
           + e, e);
     }
+  }
+
+  private static int schemaId(String topic, byte[] data) {
+    if (data.length >= WireFormat.HEADER_BYTES && data[0] == WireFormat.MAGIC) {
+      return ((data[1] & 0xff) << 24) | ((data[2] & 0xff) << 16) | ((data[3] & 0xff) << 8) | (data[4] & 0xff);
+    }
+    return WireFormat.schemaId(data, "a record of topic " + topic); // throws, saying what is wrong
   }
 
   private static final Set<String> TRUSTED = ConcurrentHashMap.newKeySet();

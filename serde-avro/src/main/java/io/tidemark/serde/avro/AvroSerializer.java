@@ -65,6 +65,37 @@ public class AvroSerializer<T> implements Serializer<T> {
           + " or build it with a SchemaRegistryClient");
     }
     Schema schema = AvroSchemas.of(data);
+    Resolved resolved = resolved(topic, schema, data);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+    out.write(WireFormat.MAGIC);
+    out.write(resolved.id >>> 24);
+    out.write(resolved.id >>> 16);
+    out.write(resolved.id >>> 8);
+    out.write(resolved.id);
+    BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+    try {
+      resolved.writer.write(AvroSchemas.datum(data), encoder);
+      encoder.flush();
+    } catch (IOException | RuntimeException e) {
+      throw new SerializationException("cannot write a " + schema.getFullName() + " to topic " + topic
+          + " with schema " + resolved.id + ": " + e.getMessage(), e);
+    }
+    return out.toByteArray();
+  }
+
+  /** The id and writer of a schema on a topic, resolved once: the record path makes no lookups after that. */
+  private record Resolved(int id, DatumWriter<Object> writer) {}
+
+  private record TopicSchema(String topic, Schema schema) {}
+
+  private final Map<TopicSchema, Resolved> resolved = new ConcurrentHashMap<>();
+
+  private Resolved resolved(String topic, Schema schema, Object data) {
+    TopicSchema key = new TopicSchema(topic, schema);
+    Resolved known = resolved.get(key);
+    if (known != null && !useLatest) {
+      return known;
+    }
     int id;
     Schema writerSchema = schema;
     if (useSchemaId >= 0) {
@@ -82,25 +113,18 @@ public class AvroSerializer<T> implements Serializer<T> {
         id = client.id(subject, schema);
       }
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(64);
-    out.writeBytes(WireFormat.header(id));
-    BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-    try {
-      writers.computeIfAbsent(writerSchema, s -> writer(s, data)).write(AvroSchemas.datum(data), encoder);
-      encoder.flush();
-    } catch (IOException | RuntimeException e) {
-      throw new SerializationException("cannot write a " + schema.getFullName() + " to topic " + topic
-          + " with schema " + id + ": " + e.getMessage(), e);
+    Resolved r = new Resolved(id, writers.computeIfAbsent(writerSchema, s -> writer(s, data)));
+    if (!useLatest) { // the latest version is the client's to cache, for its TTL
+      resolved.put(key, r);
     }
-    return out.toByteArray();
+    return r;
   }
 
-  @SuppressWarnings("unchecked")
-  private static DatumWriter<Object> writer(Schema schema, Object data) {
+  private static DatumWriter<Object> writer(Schema writerSchema, Object data) {
     if (data instanceof SpecificRecord) {
-      return new SpecificDatumWriter<>(schema, SpecificData.getForClass(data.getClass()));
+      return new SpecificDatumWriter<>(writerSchema, SpecificData.getForClass(data.getClass()));
     }
-    return new GenericDatumWriter<>(schema);
+    return new GenericDatumWriter<>(writerSchema);
   }
 
   @Override
