@@ -37,6 +37,10 @@ public class AvroDeserializer<T> implements Deserializer<T> {
   private boolean specific;
   private Optional<Schema> readerSchema = Optional.empty();
   private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
+  /** The reader of the last id seen: most topics carry one schema at a time, so most records skip the map. */
+  private volatile LastReader lastReader;
+
+  private record LastReader(int id, DatumReader<Object> reader) {}
 
   /** For Kafka, which configures it with {@link #configure}. */
   public AvroDeserializer() {}
@@ -50,6 +54,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
   public AvroDeserializer<T> readerSchema(Schema schema) {
     this.readerSchema = Optional.of(schema);
     readers.clear();
+    lastReader = null;
     return this;
   }
 
@@ -75,7 +80,8 @@ public class AvroDeserializer<T> implements Deserializer<T> {
           + " schema.registry.url, or build it with a SchemaRegistryClient");
     }
     int id = schemaId(topic, data);
-    DatumReader<Object> reader = readers.get(id);
+    LastReader last = lastReader;
+    DatumReader<Object> reader = last != null && last.id() == id ? last.reader() : readers.get(id);
     if (reader == null) {
       Schema writer;
       try {
@@ -91,6 +97,9 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         throw new SerializationException("a record of topic " + topic + " (schema " + id + ") names class " + writer.getFullName()
             + ", which Avro does not trust: add its package to specific.avro.trusted.packages", e);
       }
+    }
+    if (last == null || last.id() != id) {
+      lastReader = new LastReader(id, reader);
     }
     BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, WireFormat.HEADER_BYTES,
         data.length - WireFormat.HEADER_BYTES, null);

@@ -90,7 +90,24 @@ public class AvroSerializer<T> implements Serializer<T> {
 
   private final Map<TopicSchema, Resolved> resolved = new ConcurrentHashMap<>();
 
+  /** The last topic and schema resolved: a producer usually writes one schema to one topic at a time. */
+  private volatile LastResolved lastResolved;
+
+  private record LastResolved(String topic, Schema schema, Resolved resolved) {}
+
   private Resolved resolved(String topic, Schema schema, Object data) {
+    LastResolved last = lastResolved;
+    if (last != null && last.topic() == topic && last.schema() == schema) {
+      return last.resolved();
+    }
+    Resolved r = lookUp(topic, schema, data);
+    if (!useLatest) {
+      lastResolved = new LastResolved(topic, schema, r);
+    }
+    return r;
+  }
+
+  private Resolved lookUp(String topic, Schema schema, Object data) {
     TopicSchema key = new TopicSchema(topic, schema);
     Resolved known = resolved.get(key);
     if (known != null && !useLatest) {
