@@ -1,5 +1,6 @@
 package io.tidemark.serde.avro;
 
+import io.tidemark.serde.avro.registry.InvalidSchemaException;
 import io.tidemark.serde.avro.registry.SchemaNotFoundException;
 import io.tidemark.serde.avro.registry.SchemaRegistryClient;
 import java.io.IOException;
@@ -86,16 +87,20 @@ public class AvroDeserializer<T> implements Deserializer<T> {
       Schema writer;
       try {
         writer = client.schema(id);
-      } catch (SchemaNotFoundException e) {
-        throw new UnknownSchemaIdException(id, "a record of topic " + topic + " names schema id " + id + ", which " + client
-            + " does not have: it was written against another registry, or is not a Schema Registry record ("
-            + e.getMessage() + ")", e);
+      } catch (SchemaNotFoundException | InvalidSchemaException e) {
+        throw new UnknownSchemaIdException(id, "a record of topic " + topic + " names schema id " + id + ", which "
+            + client + (e instanceof InvalidSchemaException ? " has, but not as an Avro schema this serde can read"
+                : " does not have: it was written against another registry, or is not a Schema Registry record")
+            + " (" + e.getMessage() + ")", e);
       }
       try {
         reader = readers.computeIfAbsent(id, i -> reader(writer));
       } catch (SecurityException e) {
-        throw new SerializationException("a record of topic " + topic + " (schema " + id + ") names class " + writer.getFullName()
-            + ", which Avro does not trust: add its package to specific.avro.trusted.packages", e);
+        throw new SerializationException("a record of topic " + topic + " (schema " + id + ") names class "
+            + writer.getFullName() + ", which Avro does not trust: add its package to specific.avro.trusted.packages", e);
+      } catch (RuntimeException e) {
+        throw new SerializationException("a record of topic " + topic + " (schema " + id + ") cannot be read as "
+            + (specific ? "a generated class" : "configured") + ": " + e.getMessage(), e);
       }
     }
     if (last == null || last.id() != id) {
@@ -133,10 +138,12 @@ public class AvroDeserializer<T> implements Deserializer<T> {
   private static void trust(String packages) {
     for (String p : packages.split(",")) {
       String pkg = p.trim();
-      if (!pkg.isEmpty() && TRUSTED.add(pkg)) {
-        synchronized (TRUSTED) {
-          ClassSecurityValidator.ClassSecurityPredicate mine = c -> c.getName().startsWith(pkg + ".");
-          ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(), mine));
+      if (!pkg.isEmpty()) {
+        synchronized (TRUSTED) { // installed before any reader of this configure() can need it
+          if (TRUSTED.add(pkg)) {
+            ClassSecurityValidator.ClassSecurityPredicate mine = c -> c.getName().startsWith(pkg + ".");
+            ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(), mine));
+          }
         }
       }
     }
@@ -144,13 +151,25 @@ public class AvroDeserializer<T> implements Deserializer<T> {
 
   private DatumReader<Object> reader(Schema writer) {
     if (specific) {
-      Schema reader = readerSchema.orElseGet(() -> {
-        Class<?> c = SpecificData.get().getClass(writer);
-        return c == null ? writer : SpecificData.get().getSchema(c);
-      });
+      Schema reader = readerSchema.orElseGet(() -> generatedSchema(writer));
       return new SpecificDatumReader<>(writer, reader);
     }
     return new GenericDatumReader<>(writer, readerSchema.orElse(writer));
+  }
+
+  /** The schema of the class generated for {@code writer}; only named types have one. */
+  private static Schema generatedSchema(Schema writer) {
+    return switch (writer.getType()) {
+      case RECORD, ENUM, FIXED -> {
+        Class<?> c = SpecificData.get().getClass(writer);
+        if (c == null) {
+          throw new IllegalStateException("no generated class " + writer.getFullName() + " on the class path;"
+              + " add it, or read without specific.avro.reader");
+        }
+        yield SpecificData.get().getSchema(c);
+      }
+      default -> writer; // arrays, maps, unions and primitives have no generated class
+    };
   }
 
   @Override

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -137,7 +136,16 @@ public final class AvroSerdeConfig {
           + " http://registry:8081 (Apicurio: http://registry:8080/apis/ccompat/v7)");
     }
     List<URI> list = new ArrayList<>();
-    Arrays.stream(urls.split(",")).map(String::trim).filter(u -> !u.isEmpty()).forEach(u -> list.add(URI.create(u)));
+    for (String u : urls.split(",")) {
+      if (!u.isBlank()) {
+        try {
+          list.add(URI.create(u.trim()));
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException("schema.registry.url has an entry that is not a URL (not shown, in case it"
+              + " carries credentials)");
+        }
+      }
+    }
     RestSchemaRegistryClient.Builder rest = RestSchemaRegistryClient.builder(list)
         .requestTimeout(Duration.ofMillis(integer("schema.registry.request.timeout.ms")))
         .retries(integer("schema.registry.retries"));

@@ -32,7 +32,10 @@ public class AvroSerializer<T> implements Serializer<T> {
   private boolean autoRegister = true;
   private boolean useLatest;
   private int useSchemaId = -1;
-  private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
+  private final Map<WriterKey, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
+
+  /** Generic or specific writing depends on the record's class as well as the schema. */
+  private record WriterKey(Schema schema, Class<?> type) {}
 
   /** For Kafka, which configures it with {@link #configure}. */
   public AvroSerializer() {}
@@ -97,7 +100,7 @@ public class AvroSerializer<T> implements Serializer<T> {
 
   private Resolved resolved(String topic, Schema schema, Object data) {
     LastResolved last = lastResolved;
-    if (last != null && last.topic() == topic && last.schema() == schema) {
+    if (last != null && last.schema() == schema && last.topic().equals(topic)) {
       return last.resolved();
     }
     Resolved r = lookUp(topic, schema, data);
@@ -119,7 +122,13 @@ public class AvroSerializer<T> implements Serializer<T> {
       id = useSchemaId;
       writerSchema = client.schema(id);
     } else {
-      String subject = strategy.subject(topic, isKey, schema);
+      String subject;
+      try {
+        subject = strategy.subject(topic, isKey, schema);
+      } catch (IllegalArgumentException e) {
+        throw new SerializationException("cannot name the subject of a " + schema.getFullName() + " on topic " + topic
+            + ": " + e.getMessage(), e);
+      }
       if (useLatest) {
         SchemaRegistryClient.SchemaVersion latest = client.latest(subject);
         id = latest.id();
@@ -130,7 +139,8 @@ public class AvroSerializer<T> implements Serializer<T> {
         id = client.id(subject, schema);
       }
     }
-    Resolved r = new Resolved(id, writers.computeIfAbsent(writerSchema, s -> writer(s, data)));
+    Resolved r = new Resolved(id, writers.computeIfAbsent(new WriterKey(writerSchema, data.getClass()),
+        k -> writer(k.schema(), data)));
     if (!useLatest) { // the latest version is the client's to cache, for its TTL
       resolved.put(key, r);
     }

@@ -116,6 +116,10 @@ class AvroSerdeRegistryIT {
     AvroDeserializer<Object> generic = new AvroDeserializer<>(client);
     generic.configure(Map.of(), true);
     assertThat(generic.deserialize("orders", keys.serialize("orders", 42L))).isEqualTo(42L);
+    // a specific reader reads values that have no generated class as they were written
+    AvroDeserializer<Object> specificKeys = new AvroDeserializer<>(client);
+    specificKeys.configure(Map.of("specific.avro.reader", "true"), true);
+    assertThat(specificKeys.deserialize("orders", keys.serialize("orders", 42L))).isEqualTo(42L);
     assertThat(generic.deserialize("orders-str", keys.serialize("orders-str", "k1")).toString()).isEqualTo("k1");
     assertThat((ByteBuffer) generic.deserialize("orders-bytes", keys.serialize("orders-bytes", new byte[] {1, 2})))
         .isEqualTo(ByteBuffer.wrap(new byte[] {1, 2}));

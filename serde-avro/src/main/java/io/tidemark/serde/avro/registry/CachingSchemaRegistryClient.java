@@ -112,17 +112,18 @@ public final class CachingSchemaRegistryClient implements SchemaRegistryClient {
       }
     }
     try {
-      Schema schema = delegate.schema(id);
+      Schema again = schemas.get(id); // another flight may have finished between our checks
+      Schema schema = again != null ? again : delegate.schema(id);
       schemas.put(id, schema);
       misses.remove(id);
       mine.complete(schema);
       return schema;
-    } catch (SchemaNotFoundException e) {
+    } catch (SchemaNotFoundException | InvalidSchemaException e) {
       misses.put(id, nanoTime.getAsLong() + missTtlNanos);
       mine.completeExceptionally(e);
       throw e;
-    } catch (RuntimeException e) {
-      mine.completeExceptionally(e);
+    } catch (Throwable e) {
+      mine.completeExceptionally(e); // waiters must never hang, whatever went wrong
       throw e;
     } finally {
       inFlight.remove(id, mine);

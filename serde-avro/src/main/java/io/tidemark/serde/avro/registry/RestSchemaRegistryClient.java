@@ -16,9 +16,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
+import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaParseException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +44,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   private final int retries;
   private final Duration backoff;
   private final Optional<String> authorization;
-  private volatile int current;
+  /** The URL the next request starts with: the last one that answered. */
+  private final AtomicInteger current = new AtomicInteger();
 
   private RestSchemaRegistryClient(Builder b) {
     this.urls = List.copyOf(b.urls);
@@ -72,19 +74,24 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
   @Override
   public int register(String subject, Schema schema) {
-    return send("POST", "/subjects/" + segment(subject) + "/versions", schemaBody(schema), "register a schema under "
-        + subject).path("id").asInt();
+    return requireId(send("POST", "/subjects/" + segment(subject) + "/versions", schemaBody(schema),
+        "register a schema under " + subject), "register a schema under " + subject);
   }
 
   @Override
   public int id(String subject, Schema schema) {
-    return send("POST", "/subjects/" + segment(subject), schemaBody(schema), "look up a schema under " + subject)
-        .path("id").asInt();
+    return requireId(send("POST", "/subjects/" + segment(subject), schemaBody(schema), "look up a schema under "
+        + subject), "look up a schema under " + subject);
   }
 
   @Override
   public Schema schema(int id) {
     JsonNode answer = send("GET", "/schemas/ids/" + id, null, "get schema " + id);
+    String type = answer.path("schemaType").asText("AVRO");
+    if (!type.equals("AVRO")) {
+      throw new InvalidSchemaException(200, 0, "schema " + id + " at " + this + " is a " + type
+          + " schema, not Avro", null);
+    }
     return parse(answer.path("schema").asText(), "schema " + id);
   }
 
@@ -159,10 +166,19 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
+  private static int requireId(JsonNode answer, String what) {
+    JsonNode id = answer.get("id");
+    if (id == null || !id.canConvertToInt()) {
+      throw new RegistryException(200, 0, "the schema registry answered the request to " + what + " without an id: "
+          + answer, null);
+    }
+    return id.asInt();
+  }
+
   private static Schema parse(String json, String what) {
     try {
       return new Schema.Parser().parse(json);
-    } catch (SchemaParseException e) {
+    } catch (AvroRuntimeException e) { // SchemaParseException, AvroTypeException for bad defaults, ...
       throw new InvalidSchemaException(200, 0, "the registry sent " + what + " as a schema Avro cannot parse: "
           + e.getMessage(), e);
     }
@@ -171,8 +187,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   private JsonNode send(String method, String path, String body, String what) {
     long pause = backoff.toMillis();
     RegistryException last = null;
+    int index = current.get();
     for (int attempt = 0; attempt <= retries; attempt++) {
-      URI base = urls.get(Math.floorMod(current, urls.size()));
+      URI base = urls.get(Math.floorMod(index, urls.size()));
       HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base.toString().replaceAll("/+$", "") + path))
           .timeout(requestTimeout).header("Accept", CONTENT_TYPE + ", application/json");
       authorization.ifPresent(a -> req.header("Authorization", a));
@@ -191,9 +208,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
           throw e;
         }
         last = e;
+        current.set(++index); // a failing server: the next attempt tries the next URL
       } catch (IOException e) {
         last = new RegistryUnavailableException(0, 0, "could not " + what + " at " + base + ": " + e, e);
-        current++; // the next attempt tries the next URL
+        current.set(++index); // the next attempt tries the next URL
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new RegistryUnavailableException(0, 0, "interrupted while trying to " + what + " at " + base, e);
