@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tidemark.serde.avro.registry.CachingSchemaRegistryClient;
 import io.tidemark.serde.avro.registry.IncompatibleSchemaException;
+import io.tidemark.serde.avro.registry.RegistryException;
 import io.tidemark.serde.avro.registry.RestSchemaRegistryClient;
+import io.tidemark.serde.avro.registry.SchemaNotFoundException;
 import io.tidemark.serde.avro.registry.SchemaRegistryClient;
 import io.tidemark.serde.avro.registry.SubjectNotFoundException;
 import io.tidemark.serde.avro.test.Order;
@@ -243,6 +245,14 @@ class AvroSerdeRegistryIT {
     assertThatThrownBy(() -> de.deserialize("bad-input", new byte[] {1, 2, 3, 4, 5, 6}))
         .isInstanceOf(InvalidHeaderException.class).hasMessageContaining("01 02 03 04 05 06");
     assertThat(de.deserialize("bad-input", good).get("user").toString()).isEqualTo("ada");
+  }
+
+  @Test
+  void aWrongRegistryUrlIsNotMistakenForAnUnknownSchema() {
+    String root = registry.baseUrl().replace(SchemaRegistry.CCOMPAT_PATH, "");
+    RestSchemaRegistryClient wrong = RestSchemaRegistryClient.builder(root).retries(0).build();
+    assertThatThrownBy(() -> wrong.schema(1)).isInstanceOf(RegistryException.class)
+        .isNotInstanceOf(SchemaNotFoundException.class).hasMessageContaining("Is the registry URL right");
   }
 
   @Test

@@ -139,7 +139,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
   @Override
   public String compatibility(Optional<String> subject) {
-    JsonNode a = send("GET", "/config" + subject.map(s -> "/" + segment(s)).orElse(""), null,
+    // defaultToGlobal: a subject without a level of its own has the global one (Confluent answers 40408 otherwise)
+    JsonNode a = send("GET", "/config" + subject.map(s -> "/" + segment(s) + "?defaultToGlobal=true").orElse(""), null,
         "get the compatibility of " + subject.orElse("the registry"));
     return a.has("compatibilityLevel") ? a.path("compatibilityLevel").asText() : a.path("compatibility").asText();
   }
@@ -201,7 +202,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
       try {
         HttpResponse<String> r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() / 100 == 2) {
-          return r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body());
+          return json(r.body(), base, what);
         }
         RegistryException e = error(r, base, what);
         if (r.statusCode() < 500) {
@@ -233,6 +234,19 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             + (retries + 1) + " attempts)", last);
   }
 
+  /** A 2xx answer's JSON; a body that is not JSON is the server's fault, and retrying will not fix it. */
+  private static JsonNode json(String body, URI base, String what) {
+    if (body.isBlank()) {
+      return JSON.createObjectNode();
+    }
+    try {
+      return JSON.readTree(body);
+    } catch (IOException e) {
+      throw new RegistryException(200, 0, "the schema registry at " + base + " answered the request to " + what
+          + " with a body that is not JSON; is the registry URL right?", e);
+    }
+  }
+
   private static RegistryException error(HttpResponse<String> r, URI base, String what) {
     int code = 0;
     String message = r.body();
@@ -257,8 +271,13 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     if (code == 40402) {
       return new VersionNotFoundException(status, code, text, null);
     }
-    if (status == 404) {
+    if (code == 40403) {
       return new SchemaNotFoundException(status, code, text, null);
+    }
+    if (status == 404) {
+      // not a registry's "not found": most likely schema.registry.url points at the wrong place
+      return new RegistryException(status, code, text + ". Is the registry URL right (Apicurio:"
+          + " .../apis/ccompat/v7)?", null);
     }
     if (status == 409) {
       return new IncompatibleSchemaException(status, code, text, null);
