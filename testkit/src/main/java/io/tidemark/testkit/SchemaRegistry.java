@@ -170,8 +170,29 @@ public final class SchemaRegistry implements BeforeAllCallback, AfterAllCallback
 
   /** The Confluent-compatible base URL, {@code http://127.0.0.1:<port>/apis/ccompat/v7}. */
   public synchronized String baseUrl() {
+    return rootUrl() + CCOMPAT_PATH;
+  }
+
+  /**
+   * The server's root, {@code http://127.0.0.1:<port>}, for Apicurio's own APIs
+   * ({@code /apis/registry/v2} on 2.x, {@code /apis/registry/v3} on 3.x).
+   */
+  public synchronized String rootUrl() {
     requireStarted();
-    return "http://127.0.0.1:" + port + CCOMPAT_PATH;
+    return "http://127.0.0.1:" + port;
+  }
+
+  /**
+   * Whether this machine can run the given Apicurio version: it is one the testkit knows, and a
+   * JDK new enough for it is found (see the class comment).
+   */
+  public static boolean canRun(String version) {
+    Properties runtime = RuntimeArtifacts.properties();
+    if (runtime.getProperty("registry." + version + ".archive") == null) {
+      return false;
+    }
+    int minJava = Integer.parseInt(runtime.getProperty("registry." + version + ".minJava", "17"));
+    return Jdks.find(minJava, System.getProperty("tidemark.registry.java")).isPresent();
   }
 
   /** How long the last {@link #start()} took, unpacking included. */
