@@ -6,6 +6,7 @@ import io.tidemark.testkit.internal.Jdks;
 import io.tidemark.testkit.internal.Ports;
 import io.tidemark.testkit.internal.RuntimeArtifacts;
 import io.tidemark.testkit.internal.TempDirs;
+import io.tidemark.testkit.internal.TlsRelay;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,8 +14,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
@@ -49,17 +55,23 @@ public final class SchemaRegistry implements BeforeAllCallback, AfterAllCallback
   public static final String CCOMPAT_PATH = "/apis/ccompat/v7";
 
   private static final Logger LOG = LoggerFactory.getLogger(SchemaRegistry.class);
+  private static final String TOKEN_ISSUER = "tidemark-testkit";
   private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*(\\d+)");
 
   private final String requestedVersion;
   private final String compatibility;
   private final Duration startTimeout;
+  private final TlsFiles tls;
+  private final boolean requireClientCertificates;
+  private final KeyPair tokenKeys;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private volatile String version;
   private Path dir;
   private volatile int port;
   private int managementPort;
+  private int tlsPort;
+  private TlsRelay relay;
   private ChildJvm child;
   private Duration lastStartup = Duration.ZERO;
 
@@ -67,6 +79,19 @@ public final class SchemaRegistry implements BeforeAllCallback, AfterAllCallback
     this.requestedVersion = b.version;
     this.compatibility = b.compatibility;
     this.startTimeout = b.startTimeout;
+    this.tls = b.tls;
+    this.requireClientCertificates = b.requireClientCertificates;
+    this.tokenKeys = b.bearerAuth ? rsaKeyPair() : null;
+  }
+
+  private static KeyPair rsaKeyPair() {
+    try {
+      KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+      g.initialize(2048);
+      return g.generateKeyPair();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("no RSA in this JDK", e);
+    }
   }
 
   /** A builder: version from {@code tidemark.registry.version} or 2.6.13.Final, BACKWARD, 90 s timeout. */
@@ -101,6 +126,7 @@ public final class SchemaRegistry implements BeforeAllCallback, AfterAllCallback
     dir = TempDirs.create("registry");
     port = Ports.freeLoopbackPort();
     managementPort = Ports.freeLoopbackPort();
+    tlsPort = tls == null ? 0 : Ports.freeLoopbackPort();
     try {
       launch(java, jar);
     } catch (RuntimeException e) {
@@ -142,8 +168,34 @@ public final class SchemaRegistry implements BeforeAllCallback, AfterAllCallback
         "-Dquarkus.management.port=" + managementPort,
         "-Dquarkus.log.level=WARN",
         "-Dquarkus.banner.enabled=false"));
+    if (tokenKeys != null) {
+      if (!version.startsWith("2.")) {
+        throw new ServerStartException("bearerAuth() is set up for Apicurio 2.x only, not " + version);
+      }
+      // OIDC bearer tokens checked against a local public key: no identity server needed
+      jvmArgs.addAll(List.of(
+          "-Dregistry.auth.enabled=true",
+          "-Dquarkus.oidc.tenant-enabled=true",
+          "-Dquarkus.oidc.auth-server-url=",
+          "-Dquarkus.oidc.public-key=" + Base64.getEncoder().encodeToString(tokenKeys.getPublic().getEncoded()),
+          "-Dquarkus.oidc.token.issuer=" + TOKEN_ISSUER));
+    }
+    if (tls != null && !requireClientCertificates) {
+      // Apicurio's own TLS; the plain port stays open on loopback for the fixture's calls and the health check
+      jvmArgs.addAll(List.of(
+          "-Dquarkus.http.ssl-port=" + tlsPort,
+          "-Dquarkus.http.ssl.certificate.key-store-file=" + tls.serverKeyStore(),
+          "-Dquarkus.http.ssl.certificate.key-store-file-type=PKCS12",
+          "-Dquarkus.http.ssl.certificate.key-store-password=" + tls.password()));
+    }
     child = ChildJvm.start("schema-registry", java, List.of(jar), jvmArgs, mainClass, List.of(), dir);
     child.awaitReady(this::healthy, startTimeout);
+    if (tls != null && requireClientCertificates) {
+      // Quarkus fixes quarkus.http.ssl.client-auth when the server is built (Apicurio ships it as NONE),
+      // so mutual TLS is the JDK's TLS in front of the plain port
+      relay = TlsRelay.start(tls.serverKeyStore(), tls.clientTrustStore(), tls.password(), port);
+      tlsPort = relay.port();
+    }
     setCompatibility(compatibility);
   }
 
@@ -171,6 +223,47 @@ public final class SchemaRegistry implements BeforeAllCallback, AfterAllCallback
   /** The Confluent-compatible base URL, {@code http://127.0.0.1:<port>/apis/ccompat/v7}. */
   public synchronized String baseUrl() {
     return rootUrl() + CCOMPAT_PATH;
+  }
+
+  /**
+   * The Confluent-compatible base URL over TLS, {@code https://127.0.0.1:<port>/apis/ccompat/v7};
+   * only with {@link Builder#tls}. Its certificate is {@link TlsFiles#serverKeyStore()}'s.
+   */
+  public synchronized String tlsBaseUrl() {
+    requireStarted();
+    if (tls == null) {
+      throw new IllegalStateException("this registry was built without tls(...)");
+    }
+    return "https://127.0.0.1:" + tlsPort + CCOMPAT_PATH;
+  }
+
+  /**
+   * A bearer token this registry accepts (RS256, signed with the key whose public half the
+   * registry was started with), for {@code subject}, valid for {@code ttl}; only with
+   * {@link Builder#bearerAuth()}. A negative {@code ttl} gives an expired token.
+   */
+  public String issueToken(String subject, Duration ttl) {
+    if (tokenKeys == null) {
+      throw new IllegalStateException("this registry was built without bearerAuth()");
+    }
+    long now = System.currentTimeMillis() / 1000;
+    String header = base64Url("{\"alg\":\"RS256\",\"typ\":\"JWT\"}");
+    String claims = base64Url("{\"iss\":" + jsonString(TOKEN_ISSUER) + ",\"sub\":" + jsonString(subject)
+        + ",\"preferred_username\":" + jsonString(subject) + ",\"iat\":" + Math.min(now, now + ttl.toSeconds())
+        + ",\"exp\":" + (now + ttl.toSeconds()) + "}");
+    try {
+      Signature rs256 = Signature.getInstance("SHA256withRSA");
+      rs256.initSign(tokenKeys.getPrivate());
+      rs256.update((header + "." + claims).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      return header + "." + claims + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(rs256.sign());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot sign a token", e);
+    }
+  }
+
+  private static String base64Url(String json) {
+    return Base64.getUrlEncoder().withoutPadding()
+        .encodeToString(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /**
@@ -248,6 +341,9 @@ public final class SchemaRegistry implements BeforeAllCallback, AfterAllCallback
   private String send(String method, String path, String json) {
     HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(10))
         .header("Accept", "application/vnd.schemaregistry.v1+json, application/json");
+    if (tokenKeys != null) {
+      req.header("Authorization", "Bearer " + issueToken("tidemark-testkit", Duration.ofMinutes(1)));
+    }
     if (json == null) {
       req.GET();
     } else {
@@ -292,6 +388,10 @@ public final class SchemaRegistry implements BeforeAllCallback, AfterAllCallback
   /** Stops the registry (it becomes unreachable; its in-memory schemas are gone). Idempotent. */
   @Override
   public synchronized void close() {
+    if (relay != null) {
+      relay.close();
+      relay = null;
+    }
     if (child != null) {
       child.stop(Duration.ofSeconds(30));
       child = null;
@@ -321,6 +421,9 @@ public final class SchemaRegistry implements BeforeAllCallback, AfterAllCallback
     private String version;
     private String compatibility = "BACKWARD";
     private Duration startTimeout = Duration.ofSeconds(90);
+    private TlsFiles tls;
+    private boolean requireClientCertificates;
+    private boolean bearerAuth;
 
     private Builder() {}
 
@@ -342,6 +445,29 @@ public final class SchemaRegistry implements BeforeAllCallback, AfterAllCallback
         throw new IllegalArgumentException("startTimeout must be positive, got " + timeout);
       }
       this.startTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Also serve HTTPS ({@link SchemaRegistry#tlsBaseUrl()}) with the server certificate of
+     * {@code files}; with {@code requireClientCertificates}, only clients presenting
+     * {@link TlsFiles#clientKeyStore()}'s certificate get through (mutual TLS). Apicurio serves
+     * plain TLS itself; because its build fixes client authentication off, mutual TLS is served by
+     * a JDK TLS endpoint in this JVM that relays to the registry's loopback port.
+     */
+    public Builder tls(TlsFiles files, boolean requireClientCertificates) {
+      this.tls = Objects.requireNonNull(files, "files");
+      this.requireClientCertificates = requireClientCertificates;
+      return this;
+    }
+
+    /**
+     * Demand an OIDC bearer token on every request (Apicurio 2.x): tokens come from
+     * {@link SchemaRegistry#issueToken}, checked by the registry against a public key given at
+     * start, so no identity server runs. Requests without one are refused with HTTP 401.
+     */
+    public Builder bearerAuth() {
+      this.bearerAuth = true;
       return this;
     }
 

@@ -1,6 +1,6 @@
 package io.tidemark.serde.avro.registry;
 
-/** The registry answered that the registry refused the credentials (HTTP 401 or 403). */
+/** The registry refused the credentials, or they lack a permission (HTTP 401 or 403). */
 public class RegistryAuthException extends RegistryException {
   private static final long serialVersionUID = 1L;
 

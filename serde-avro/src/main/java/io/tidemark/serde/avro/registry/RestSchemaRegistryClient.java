@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.slf4j.Logger;
@@ -211,6 +212,14 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         last = e;
         current.set(++index); // a failing server: the next attempt tries the next URL
       } catch (IOException e) {
+        SSLException tlsFailure = tlsFailure(e);
+        if (tlsFailure != null) {
+          throw new RegistryTlsException("TLS with the schema registry at " + base + " failed while trying to " + what
+              + ": " + tlsFailure.getMessage() + ". Check that the truststore (schema.registry.ssl.truststore.location,"
+              + " or the SSLContext given to RestSchemaRegistryClient.Builder.sslContext) holds the registry's"
+              + " certificate or its CA, and, if the registry demands client certificates, that the keystore"
+              + " (schema.registry.ssl.keystore.location) holds one it trusts.", e);
+        }
         last = new RegistryUnavailableException(0, 0, "could not " + what + " at " + base + ": " + e, e);
         current.set(++index); // the next attempt tries the next URL
       } catch (InterruptedException e) {
@@ -232,6 +241,16 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     throw last instanceof RegistryUnavailableException ? last
         : new RegistryUnavailableException(last.status(), last.errorCode(), last.getMessage() + " (after "
             + (retries + 1) + " attempts)", last);
+  }
+
+  /** The TLS failure among {@code e} and its causes, or null when {@code e} is not about TLS. */
+  private static SSLException tlsFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SSLException ssl) {
+        return ssl;
+      }
+    }
+    return null;
   }
 
   /** A 2xx answer's JSON; a body that is not JSON is the server's fault, and retrying will not fix it. */
@@ -263,7 +282,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     String text = "the schema registry at " + base + " refused to " + what + ": HTTP " + status
         + (code != 0 ? ", error " + code : "") + ": " + message;
     if (status == 401 || status == 403) {
-      return new RegistryAuthException(status, code, text + ". Check the registry credentials.", null);
+      return new RegistryAuthException(status, code, text + ". Check the registry credentials"
+          + " (basic.auth.user.info or bearer.auth.token).", null);
     }
     if (code == 40401) {
       return new SubjectNotFoundException(status, code, text, null);
