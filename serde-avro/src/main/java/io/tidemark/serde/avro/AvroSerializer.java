@@ -1,15 +1,21 @@
 package io.tidemark.serde.avro;
 
+import io.tidemark.serde.avro.compat.CompatibilityChecker;
+import io.tidemark.serde.avro.compat.CompatibilityLevel;
 import io.tidemark.serde.avro.registry.SchemaRegistryClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumWriter;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.Encoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumWriter;
@@ -22,7 +28,9 @@ import org.apache.kafka.common.serialization.Serializer;
  * Registry wire format: magic byte {@code 0}, the schema id as 4 bytes big-endian, the Avro
  * binary body. The schema id comes from the registry: registered on first use
  * ({@code auto.register.schemas}, default), looked up, the subject's latest
- * ({@code use.latest.version}), or fixed ({@code use.schema.id}). {@code null} is written as
+ * ({@code use.latest.version}), or fixed ({@code use.schema.id}); with the last two, a record of
+ * another schema is written in that schema's layout by Avro's schema resolution, and refused when
+ * that schema cannot read it. {@code null} is written as
  * {@code null} (a tombstone). Settings: {@link AvroSerdeConfig}. Thread-safe.
  */
 public class AvroSerializer<T> implements Serializer<T> {
@@ -139,12 +147,65 @@ public class AvroSerializer<T> implements Serializer<T> {
         id = client.id(subject, schema);
       }
     }
-    Resolved r = new Resolved(id, writers.computeIfAbsent(new WriterKey(writerSchema, data.getClass()),
-        k -> writer(k.schema(), data)));
+    DatumWriter<Object> writer;
+    if (writerSchema.equals(schema)) {
+      writer = writers.computeIfAbsent(new WriterKey(writerSchema, data.getClass()), k -> writer(k.schema(), data));
+    } else {
+      writer = converting(topic, id, schema, writerSchema, data);
+    }
+    Resolved r = new Resolved(id, writer);
     if (!useLatest) { // the latest version is the client's to cache, for its TTL
       resolved.put(key, r);
     }
     return r;
+  }
+
+  /**
+   * With {@code use.latest.version} or {@code use.schema.id} the id names a schema other than the
+   * record's. The record is written in that schema's layout through Avro's schema resolution (as if
+   * a reader of that schema read it), which is only possible when that schema can read the
+   * record's: otherwise the bytes would not mean what the record says, and nothing is written.
+   */
+  private DatumWriter<Object> converting(String topic, int id, Schema recordSchema, Schema idSchema, Object data) {
+    CompatibilityChecker.Result check = CompatibilityChecker.check(idSchema, List.of(recordSchema),
+        CompatibilityLevel.BACKWARD);
+    if (!check.compatible()) {
+      throw new SerializationException("cannot write a " + recordSchema.getFullName() + " to topic " + topic
+          + " as schema " + id + " (" + (useSchemaId >= 0 ? "use.schema.id" : "use.latest.version")
+          + "): that schema cannot read the record's schema: " + check.incompatibilities()
+          + ". Produce records of schema " + id + ", or register the record's schema and turn the setting off.");
+    }
+    DatumWriter<Object> recordWriter = writers.computeIfAbsent(new WriterKey(recordSchema, data.getClass()),
+        k -> writer(k.schema(), data));
+    return new ResolvingWriter(recordWriter, recordSchema, idSchema);
+  }
+
+  /** Writes a datum of one schema in the layout of another that can read it: encode, resolve, encode. */
+  private static final class ResolvingWriter implements DatumWriter<Object> {
+    private final DatumWriter<Object> recordWriter;
+    private final GenericDatumReader<Object> resolver;
+    private final GenericDatumWriter<Object> targetWriter;
+
+    ResolvingWriter(DatumWriter<Object> recordWriter, Schema recordSchema, Schema target) {
+      this.recordWriter = recordWriter;
+      this.resolver = new GenericDatumReader<>(recordSchema, target);
+      this.targetWriter = new GenericDatumWriter<>(target);
+    }
+
+    @Override
+    public void setSchema(Schema schema) {
+      throw new UnsupportedOperationException("fixed at construction");
+    }
+
+    @Override
+    public void write(Object datum, Encoder out) throws IOException {
+      ByteArrayOutputStream buffer = new ByteArrayOutputStream(64);
+      BinaryEncoder e = EncoderFactory.get().directBinaryEncoder(buffer, null);
+      recordWriter.write(datum, e);
+      e.flush();
+      Object resolved = resolver.read(null, DecoderFactory.get().binaryDecoder(buffer.toByteArray(), null));
+      targetWriter.write(resolved, out);
+    }
   }
 
   private static DatumWriter<Object> writer(Schema writerSchema, Object data) {

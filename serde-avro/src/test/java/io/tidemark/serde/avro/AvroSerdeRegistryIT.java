@@ -2,6 +2,7 @@ package io.tidemark.serde.avro;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.tidemark.serde.avro.registry.CachingSchemaRegistryClient;
 import io.tidemark.serde.avro.registry.IncompatibleSchemaException;
@@ -14,11 +15,13 @@ import io.tidemark.serde.avro.test.Order;
 import io.tidemark.testkit.SchemaRegistry;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -200,7 +203,19 @@ class AvroSerdeRegistryIT {
     de.configure(Map.of(), false);
     int threads = 8;
     CountDownLatch go = new CountDownLatch(1);
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    List<Thread> readers = new CopyOnWriteArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "reader-" + readers.size());
+      readers.add(t);
+      return t;
+    });
+    // the one request waits until every other reader is parked behind it: the misses truly overlap
+    counting.beforeSchemaById = () -> {
+      Thread requester = Thread.currentThread();
+      await().atMost(Duration.ofSeconds(20)).until(() -> readers.stream().filter(t -> t != requester)
+          .filter(t -> t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING)
+          .count() == threads - 1);
+    };
     try {
       List<Future<GenericRecord>> results = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
@@ -221,6 +236,41 @@ class AvroSerdeRegistryIT {
       de.deserialize("hot", bytes);
     }
     assertThat(counting.calls).as("requests after 1,000 more records").hasValue(1);
+  }
+
+  @Test
+  void useLatestAndUseSchemaIdWriteInThatSchemasLayoutAndRefuseWhatItCannotRead() {
+    SchemaRegistryClient client = cached(rest());
+    int v1 = client.register("fixed-value", V1);
+    int v2 = client.register("fixed-value", V2);
+    AvroDeserializer<GenericRecord> de = new AvroDeserializer<>(client);
+    de.configure(Map.of(), false);
+
+    AvroSerializer<GenericRecord> latest = new AvroSerializer<>(client);
+    latest.configure(Map.of("use.latest.version", "true", "auto.register.schemas", "false"), false);
+    byte[] asV2 = latest.serialize("fixed", click(V1, "ada", "/a"));
+    assertThat(ByteBuffer.wrap(asV2, 1, 4).getInt()).isEqualTo(v2);
+    GenericRecord read = de.deserialize("fixed", asV2);
+    assertThat(read.getSchema()).isEqualTo(V2);
+    assertThat(read.get("user").toString()).isEqualTo("ada");
+    assertThat(read.get("page").toString()).isEqualTo("/a");
+    assertThat(read.get("ms")).as("the default of the field the record lacks").isEqualTo(0L);
+
+    AvroSerializer<GenericRecord> pinned = new AvroSerializer<>(client);
+    pinned.configure(Map.of("use.schema.id", String.valueOf(v1)), false);
+    GenericRecord fromV2 = de.deserialize("fixed", pinned.serialize("fixed", click(V2, "bob", "/b")));
+    assertThat(fromV2.getSchema()).isEqualTo(V1);
+    assertThat(fromV2.get("user").toString()).isEqualTo("bob");
+
+    Schema pageAsNumber = new Schema.Parser().parse(V1.toString().replace(
+        "{\"name\":\"page\",\"type\":\"string\"}", "{\"name\":\"page\",\"type\":\"int\"}"));
+    GenericRecord odd = new GenericData.Record(pageAsNumber);
+    odd.put("user", "eve");
+    odd.put("page", 3);
+    assertThatThrownBy(() -> latest.serialize("fixed", odd))
+        .isInstanceOf(org.apache.kafka.common.errors.SerializationException.class)
+        .hasMessageContaining("as schema " + v2 + " (use.latest.version)")
+        .hasMessageContaining("cannot read the record's schema").hasMessageContaining("TYPE_MISMATCH at /fields/1/type");
   }
 
   @Test

@@ -63,9 +63,14 @@ class CompatibilityCheckerTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource({
-      // v1 -> widen-int (amount: long) is fine backward; checking retype-free widen against both versions
+      // against the latest only (remove-field) the new amount is harmless; against v1 it is a retype
       "BACKWARD,            true",
       "BACKWARD_TRANSITIVE, false",
+      "FORWARD,             true",
+      "FORWARD_TRANSITIVE,  false",
+      "FULL,                true",
+      "FULL_TRANSITIVE,     false",
+      "NONE,                true",
   })
   void transitiveLevelsCheckEveryVersion(CompatibilityLevel level, boolean compatible) {
     // versions: v1 (amount int), then remove-field (no amount); the candidate has amount as string

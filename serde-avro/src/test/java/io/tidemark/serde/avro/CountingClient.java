@@ -10,6 +10,8 @@ import org.apache.avro.Schema;
 final class CountingClient implements SchemaRegistryClient {
   final AtomicInteger calls = new AtomicInteger();
   private final SchemaRegistryClient real;
+  /** Runs inside {@link #schema(int)} before the real call: a test can hold the request there. */
+  volatile Runnable beforeSchemaById = () -> { };
 
   CountingClient(SchemaRegistryClient real) {
     this.real = real;
@@ -30,6 +32,7 @@ final class CountingClient implements SchemaRegistryClient {
   @Override
   public Schema schema(int id) {
     calls.incrementAndGet();
+    beforeSchemaById.run();
     return real.schema(id);
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tidemark.serde.avro.registry.CachingSchemaRegistryClient;
 import io.tidemark.serde.avro.registry.RestSchemaRegistryClient;
 import io.tidemark.serde.avro.registry.SchemaRegistryClient;
+import io.tidemark.serde.avro.test.Order;
 import io.tidemark.testkit.SchemaRegistry;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -23,9 +24,12 @@ import org.slf4j.LoggerFactory;
 /**
  * A seeded mutation fuzzer over the deserializer: 100,000 inputs derived from valid records by
  * flipping, inserting, deleting and overwriting bytes (lengths and counts included) and by
- * damaging headers. Every input must decode or fail with one of the declared
+ * damaging headers, through the generic, the resolving (an evolved reader schema) and the
+ * specific reader. Every input must decode or fail with one of the declared
  * {@code SerializationException}s; anything else (an {@code OutOfMemoryError}, a
- * {@code NullPointerException}, ...) fails the test with the seed and the input in hex.
+ * {@code NullPointerException}, ...) fails the test with the seed and the input in hex. The bytes
+ * each input allocates are measured (the thread's allocation counter): none may take more than
+ * 16 MiB, so a hostile length cannot exhaust the heap.
  */
 class DeserializerFuzzIT {
   private static final Logger LOG = LoggerFactory.getLogger(DeserializerFuzzIT.class);
@@ -46,34 +50,94 @@ class DeserializerFuzzIT {
         {"name": "nested", "type": {"type": "array", "items": {"type": "array", "items": "long"}}}
       ]}""");
 
+  /** Reads the Fuzz schema with one more field: the resolving decoder's path. */
+  private static final Schema EVOLVED = evolved();
+
+  private static Schema evolved() {
+    String json = SCHEMA.toString(); // ends with the fields array's "]" and the record's "}"
+    return new Schema.Parser().parse(json.substring(0, json.length() - 2)
+        + ",{\"name\":\"added\",\"type\":\"string\",\"default\":\"x\"}]}");
+  }
+
+  /** No single input may allocate more than this while failing or decoding. */
+  private static final long MAX_BYTES_PER_INPUT = 16L << 20;
+
+  private static SchemaRegistryClient client() {
+    return CachingSchemaRegistryClient.builder(RestSchemaRegistryClient.builder(registry.baseUrl()).build()).build();
+  }
+
   @Test
-  void onlyDeclaredExceptionsComeOutAndTheHeapHolds() {
-    SchemaRegistryClient client = CachingSchemaRegistryClient.builder(
-        RestSchemaRegistryClient.builder(registry.baseUrl()).build()).build();
+  void genericReaderOnlyThrowsDeclaredExceptionsAndAllocatesBoundedly() {
+    SchemaRegistryClient client = client();
     AvroSerializer<GenericRecord> ser = new AvroSerializer<>(client);
     ser.configure(Map.of(), false);
-    AvroDeserializer<GenericRecord> de = new AvroDeserializer<>(client);
+    AvroDeserializer<Object> de = new AvroDeserializer<>(client);
     de.configure(Map.of(), false);
-
     Random random = new Random(SEED);
     List<byte[]> seeds = List.of(ser.serialize("fuzz", record(random, 0)), ser.serialize("fuzz", record(random, 3)),
         ser.serialize("fuzz", record(random, 20)));
+    fuzz("generic", de, "fuzz", seeds, random, INPUTS);
+  }
+
+  @Test
+  void resolvingReaderOnlyThrowsDeclaredExceptionsAndAllocatesBoundedly() {
+    SchemaRegistryClient client = client();
+    AvroSerializer<GenericRecord> ser = new AvroSerializer<>(client);
+    ser.configure(Map.of(), false);
+    AvroDeserializer<Object> de = new AvroDeserializer<>(client);
+    de.configure(Map.of("avro.reader.schema", EVOLVED.toString()), false);
+    Random random = new Random(SEED + 1);
+    List<byte[]> seeds = List.of(ser.serialize("fuzz", record(random, 0)), ser.serialize("fuzz", record(random, 20)));
+    assertThat(((GenericRecord) de.deserialize("fuzz", seeds.get(0))).get("added").toString()).isEqualTo("x");
+    fuzz("resolving", de, "fuzz", seeds, random, INPUTS / 4);
+  }
+
+  @Test
+  void specificReaderOnlyThrowsDeclaredExceptionsAndAllocatesBoundedly() {
+    SchemaRegistryClient client = client();
+    AvroSerializer<Object> ser = new AvroSerializer<>(client);
+    ser.configure(Map.of(), false);
+    AvroDeserializer<Object> de = new AvroDeserializer<>(client);
+    de.configure(Map.of("specific.avro.reader", "true",
+        "specific.avro.trusted.packages", "io.tidemark.serde.avro.test"), false);
+    Random random = new Random(SEED + 2);
+    List<byte[]> seeds = List.of(
+        ser.serialize("fuzz-orders", Order.newBuilder().setId(1).setCustomer("").setAmount(0).build()),
+        ser.serialize("fuzz-orders", Order.newBuilder().setId(-7).setCustomer("c".repeat(40)).setAmount(2.5).build()));
+    assertThat(de.deserialize("fuzz-orders", seeds.get(1))).isInstanceOf(Order.class);
+    fuzz("specific", de, "fuzz-orders", seeds, random, INPUTS / 4);
+  }
+
+  private static void fuzz(String reader, AvroDeserializer<Object> de, String topic, List<byte[]> seeds, Random random,
+      int inputs) {
     int validId = WireFormat.schemaId(seeds.get(0), "seed");
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long self = Thread.currentThread().getId();
+    long maxAllocated = 0;
     Map<String, Integer> outcomes = new TreeMap<>();
-    for (int i = 0; i < INPUTS; i++) {
+    for (int i = 0; i < inputs; i++) {
       byte[] input = mutate(seeds.get(random.nextInt(seeds.size())), random, validId);
+      long before = threads.getThreadAllocatedBytes(self);
       try {
-        de.deserialize("fuzz", input);
+        de.deserialize(topic, input);
         outcomes.merge("decoded", 1, Integer::sum);
       } catch (SerializationException declared) {
         outcomes.merge(declared.getClass().getSimpleName(), 1, Integer::sum);
       } catch (Throwable other) {
-        throw new AssertionError("input " + i + " (seed " + SEED + ") threw " + other + "; input: "
+        throw new AssertionError(reader + " input " + i + " (seed " + SEED + ") threw " + other + "; input: "
             + WireFormat.hex(input), other);
       }
+      long allocated = threads.getThreadAllocatedBytes(self) - before;
+      if (allocated > MAX_BYTES_PER_INPUT) {
+        throw new AssertionError(reader + " input " + i + " allocated " + allocated + " bytes; input: "
+            + WireFormat.hex(input));
+      }
+      maxAllocated = Math.max(maxAllocated, allocated);
     }
-    LOG.info("{} fuzzed inputs: {}", INPUTS, outcomes);
-    assertThat(outcomes.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(INPUTS);
+    LOG.info("{} reader, {} fuzzed inputs: {}; most allocated by one input: {} bytes", reader, inputs, outcomes,
+        maxAllocated);
+    assertThat(outcomes.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(inputs);
     assertThat(outcomes).containsKeys("decoded", "CorruptRecordException", "InvalidHeaderException",
         "UnknownSchemaIdException");
   }
