@@ -1,8 +1,9 @@
 package io.tidemark.testkit.internal;
 
+import io.tidemark.testkit.ServerStartException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import io.tidemark.testkit.ServerStartException;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,11 +87,30 @@ public final class ChildJvm implements AutoCloseable {
     }
   }
 
-  private static Path watchdogLocation() {
-    try {
-      return Path.of(ParentWatchdog.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException("cannot locate the testkit's classes", e);
+  /**
+   * A directory holding only the watchdog's class. Not the testkit's own code source: that may be
+   * a fat jar (a benchmark's) whose other classes would shadow the child's own libraries.
+   */
+  private static synchronized Path watchdogLocation() {
+    String resource = ParentWatchdog.class.getName().replace('.', '/') + ".class";
+    try (InputStream in = ParentWatchdog.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("cannot read the testkit's " + resource);
+      }
+      byte[] bytes = in.readAllBytes();
+      Path dir = Path.of(System.getProperty("java.io.tmpdir"), "tidemark-testkit-watchdog-"
+          + Integer.toHexString(java.util.Arrays.hashCode(bytes)));
+      Path file = dir.resolve(resource);
+      if (!Files.isRegularFile(file) || Files.size(file) != bytes.length) {
+        Files.createDirectories(file.getParent());
+        Path tmp = Files.createTempFile(file.getParent(), "watchdog", ".tmp");
+        Files.write(tmp, bytes);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      }
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the testkit's watchdog class under java.io.tmpdir", e);
     }
   }
 
