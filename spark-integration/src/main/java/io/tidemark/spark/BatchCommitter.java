@@ -1,0 +1,278 @@
+package io.tidemark.spark;
+
+import io.tidemark.offsets.CommitResult;
+import io.tidemark.offsets.CommittedOffsets;
+import io.tidemark.offsets.HistoryEntry;
+import io.tidemark.offsets.OffsetCommit;
+import io.tidemark.offsets.OffsetConflictException;
+import io.tidemark.offsets.OffsetRange;
+import io.tidemark.offsets.OffsetStore;
+import io.tidemark.offsets.PositionReset;
+import io.tidemark.offsets.ResolvedStart;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The driver's side of one job: claims the job, then runs each batch's output and commits its
+ * positions in the order its {@link DeliveryGuarantee} asks for. The Spark adapters drive it; it
+ * knows nothing of Spark, so the protocol is tested on its own.
+ *
+ * <p>Batch ids continue from the store: the first batch after a start is the stored last batch
+ * plus one, so a batch replayed after a crash keeps its id. The first commit carries the start's
+ * declared positions and resets (and its data-loss events), so the store accepts where the
+ * policies moved the job. A batch with no records (and nothing to declare) is skipped: no output,
+ * no commit.
+ *
+ * <p>After a failed batch (its output threw, or its commit was refused or could not be made) the
+ * committer refuses every later batch: the job must restart from the store, which replays from
+ * the last commit. Used from one thread at a time (Spark runs one batch at a time).
+ */
+public final class BatchCommitter {
+  private static final Logger LOG = LoggerFactory.getLogger(BatchCommitter.class);
+
+  /** The commit-metadata prefix of what a {@link io.tidemark.spark.sink.TransactionalOutput} prepared. */
+  public static final String PREPARED_PREFIX = "sink.";
+  /** The commit-metadata key recording the guarantee the batch ran under. */
+  public static final String GUARANTEE_KEY = "tidemark.guarantee";
+
+  private final OffsetStore store;
+  private final String job;
+  private final DeliveryGuarantee guarantee;
+  private final long epoch;
+  private long nextBatchId;
+  private final Map<TopicPartition, Long> positions;
+  private final Map<TopicPartition, Long> pendingStarts;
+  private List<PositionReset> pendingResets;
+  private Map<String, String> pendingMetadata;
+  private final List<BatchListener> listeners = new CopyOnWriteArrayList<>();
+  private volatile BatchFailedException failure;
+  private final Map<String, String> lastPrepared;
+
+  private BatchCommitter(OffsetStore store, String job, DeliveryGuarantee guarantee, long epoch,
+      CommittedOffsets stored, ResolvedStart start, Map<String, String> lastPrepared) {
+    this.store = store;
+    this.job = job;
+    this.guarantee = guarantee;
+    this.epoch = epoch;
+    this.nextBatchId = stored.nextBatchId().orElse(0L);
+    this.positions = new HashMap<>(stored.positions());
+    this.pendingStarts = new HashMap<>();
+    start.positions().forEach((tp, offset) -> {
+      if (!stored.positions().containsKey(tp)) {
+        pendingStarts.put(tp, offset);
+      }
+    });
+    this.pendingResets = start.resets();
+    this.pendingMetadata = start.commitMetadata();
+    this.lastPrepared = lastPrepared;
+  }
+
+  /**
+   * Claims {@code job} (fencing any driver still running it) and returns its committer.
+   *
+   * @param stored what the start was resolved from: {@code store.read(job)} before the claim
+   * @param start the resolved start; the job must begin reading at {@link ResolvedStart#positions()}
+   * @throws BatchFailedException when another driver committed between that read and the claim
+   */
+  public static BatchCommitter claim(OffsetStore store, String job, DeliveryGuarantee guarantee,
+      CommittedOffsets stored, ResolvedStart start) {
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(guarantee, "guarantee");
+    long epoch = store.claim(job);
+    CommittedOffsets now = store.read(job);
+    if (!now.positions().equals(stored.positions()) || !now.lastBatchId().equals(stored.lastBatchId())) {
+      throw new BatchFailedException(job, stored.nextBatchId().orElse(0L), "another driver committed job " + job
+          + " between this driver's read and its claim (last batch " + stored.lastBatchId() + " then "
+          + now.lastBatchId() + "). Two drivers are running this job: stop the other one, then restart.", null);
+    }
+    Map<String, String> prepared = new TreeMap<>();
+    List<HistoryEntry> last = store.history(job, 1);
+    if (!last.isEmpty() && last.get(0) instanceof HistoryEntry.Committed c) {
+      c.commit().metadata().forEach((k, v) -> {
+        if (k.startsWith(PREPARED_PREFIX)) {
+          prepared.put(k.substring(PREPARED_PREFIX.length()), v);
+        }
+      });
+    }
+    LOG.info("job {} claimed with epoch {} ({}): next batch {}, {} partitions stored, start {}", job, epoch, guarantee,
+        stored.nextBatchId().orElse(0L), stored.positions().size(), start);
+    return new BatchCommitter(store, job, guarantee, epoch, stored, start, prepared);
+  }
+
+  /** The job. */
+  public String job() {
+    return job;
+  }
+
+  /** The epoch this driver claimed. */
+  public long epoch() {
+    return epoch;
+  }
+
+  /** The guarantee. */
+  public DeliveryGuarantee guarantee() {
+    return guarantee;
+  }
+
+  /** The id the next batch will get. */
+  public long nextBatchId() {
+    return nextBatchId;
+  }
+
+  /** What the last committed batch's transactional output prepared (its {@code sink.*} metadata), for recovery. */
+  public Map<String, String> lastPrepared() {
+    return Map.copyOf(lastPrepared);
+  }
+
+  /** The batch that failed, if one did: no later batch runs. */
+  public java.util.Optional<BatchFailedException> failure() {
+    return java.util.Optional.ofNullable(failure);
+  }
+
+  /** Adds a listener told of each batch's steps (on the driver, in the batch's thread). */
+  public void addListener(BatchListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** One batch's work, run by {@link #runBatch}. */
+  public interface BatchWork {
+    /**
+     * Runs (or prepares) the output of batch {@code batchId}; returns what a transactional output
+     * prepared (stored with the commit under {@code sink.}), or an empty map.
+     */
+    Map<String, String> output(long batchId) throws Exception;
+
+    /** After the commit: publishes what {@link #output} prepared. Default: nothing. */
+    default void afterCommit(long batchId, Map<String, String> prepared) throws Exception {}
+  }
+
+  /** What became of a batch. */
+  public enum Outcome {
+    /** Output run and positions committed. */
+    COMMITTED,
+    /** No records and nothing to declare: neither output nor commit. */
+    SKIPPED_EMPTY
+  }
+
+  /**
+   * Runs one batch: its output and its commit, ordered by the guarantee.
+   *
+   * @param ranges the batch's offset ranges, one per partition read (empty ones included)
+   * @param metadata extra commit metadata (for example the writer schema ids the batch saw)
+   * @throws BatchFailedException when the output or the commit failed; nothing later runs
+   */
+  public Outcome runBatch(List<OffsetRange> ranges, Map<String, String> metadata, BatchWork work) {
+    if (failure != null) {
+      throw new BatchFailedException(job, nextBatchId, "an earlier batch (" + failure.batchId() + ") failed, so"
+          + " this driver runs no more batches; restart the job to replay from the store", failure);
+    }
+    boolean empty = ranges.stream().allMatch(r -> r.count() == 0);
+    if (empty && pendingResets.isEmpty() && pendingMetadata.isEmpty()) {
+      return Outcome.SKIPPED_EMPTY;
+    }
+    long batchId = nextBatchId;
+    long records = ranges.stream().mapToLong(OffsetRange::count).sum();
+    try {
+      Map<String, String> prepared;
+      switch (guarantee) {
+        case AT_MOST_ONCE -> {
+          commit(batchId, ranges, metadata, Map.of());
+          try {
+            prepared = outputStep(batchId, work);
+          } catch (Exception e) {
+            LOG.error("job {} batch {}: the output failed after the commit; its {} records are not replayed"
+                + " (at-most-once)", job, batchId, records);
+            throw e;
+          }
+        }
+        case AT_LEAST_ONCE, EXACTLY_ONCE -> {
+          prepared = outputStep(batchId, work);
+          commit(batchId, ranges, metadata, prepared);
+        }
+        default -> throw new IllegalStateException(guarantee.toString());
+      }
+      work.afterCommit(batchId, prepared);
+      listeners.forEach(l -> l.afterPublish(job, batchId));
+      return Outcome.COMMITTED;
+    } catch (BatchFailedException e) {
+      failure = e;
+      throw e;
+    } catch (Exception e) {
+      BatchFailedException failed = new BatchFailedException(job, batchId, "batch " + batchId + " of job " + job
+          + " failed: " + e + (guarantee == DeliveryGuarantee.AT_MOST_ONCE ? ""
+          : ". It was not committed: a restart replays it from the store"), e);
+      failure = failed;
+      throw failed;
+    }
+  }
+
+  private Map<String, String> outputStep(long batchId, BatchWork work) throws Exception {
+    listeners.forEach(l -> l.beforeOutput(job, batchId));
+    Map<String, String> prepared = work.output(batchId);
+    listeners.forEach(l -> l.afterOutput(job, batchId));
+    return prepared == null ? Map.of() : prepared;
+  }
+
+  private void commit(long batchId, List<OffsetRange> ranges, Map<String, String> metadata,
+      Map<String, String> prepared) {
+    OffsetCommit.Builder b = OffsetCommit.builder(job, batchId, epoch).ranges(ranges).resets(pendingResets);
+    Map<TopicPartition, Long> starts = new LinkedHashMap<>();
+    for (OffsetRange r : ranges) {
+      TopicPartition tp = r.topicPartition();
+      if (!positions.containsKey(tp)) {
+        // a partition new to the store: declared where the resolver put it, or, for one that
+        // appeared while the job ran, where the stream began reading it
+        starts.put(tp, pendingStarts.getOrDefault(tp, r.fromOffset()));
+      }
+    }
+    b.starts(starts).metadata(pendingMetadata).metadata(metadata).metadata(GUARANTEE_KEY, guarantee.name());
+    prepared.forEach((k, v) -> b.metadata(PREPARED_PREFIX + k, v));
+    OffsetCommit commit = b.build();
+    CommitResult result;
+    try {
+      result = store.commit(commit);
+    } catch (OffsetConflictException e) {
+      if (e.conflict() == OffsetConflictException.Conflict.STALE_EPOCH) {
+        throw new DriverFencedException(job, batchId, epoch, e);
+      }
+      throw new BatchFailedException(job, batchId, "the store refused batch " + batchId + " of job " + job + ": "
+          + e.getMessage(), e);
+    }
+    for (OffsetRange r : ranges) {
+      positions.put(r.topicPartition(), r.untilOffset());
+    }
+    pendingResets = List.of();
+    pendingMetadata = Map.of();
+    pendingStarts.clear();
+    nextBatchId = batchId + 1;
+    LOG.debug("job {} batch {}: {} ({} records)", job, batchId, result, commit.offsetCount());
+    listeners.forEach(l -> l.afterCommit(job, batchId));
+  }
+
+  /** The positions this driver has committed (or found stored), per partition. */
+  public Map<TopicPartition, Long> positions() {
+    return Map.copyOf(positions);
+  }
+
+  /** Ranges from each partition's committed position to {@code until}, for adapters that only know batch ends. */
+  public List<OffsetRange> rangesUpTo(Map<TopicPartition, Long> until) {
+    List<OffsetRange> out = new ArrayList<>();
+    until.forEach((tp, end) -> {
+      Long from = positions.containsKey(tp) ? positions.get(tp) : pendingStarts.get(tp);
+      if (from == null) {
+        throw new IllegalStateException("no start known for " + tp + " of job " + job);
+      }
+      out.add(OffsetRange.of(tp, from, end));
+    });
+    return out;
+  }
+}

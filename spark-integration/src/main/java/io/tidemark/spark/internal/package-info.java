@@ -1,0 +1,2 @@
+/** Internal to the Spark adapters; not API. */
+package io.tidemark.spark.internal;

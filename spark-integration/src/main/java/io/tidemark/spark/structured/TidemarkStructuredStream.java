@@ -1,0 +1,327 @@
+package io.tidemark.spark.structured;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+
+import io.tidemark.offsets.OffsetRange;
+import io.tidemark.offsets.OffsetStore;
+import io.tidemark.offsets.ResolvedStart;
+import io.tidemark.offsets.StartPositionResolver;
+import io.tidemark.spark.BatchCommitter;
+import io.tidemark.spark.BatchFailedException;
+import io.tidemark.spark.BatchListener;
+import io.tidemark.spark.DeliveryGuarantee;
+import io.tidemark.spark.internal.JobStart;
+import io.tidemark.spark.sink.TransactionalOutput;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Structured Streaming with positions in an {@link OffsetStore}: the Kafka source starts at the
+ * offsets the store (and the start policies) give, and a {@code foreachBatch} wrapper commits each
+ * batch's positions, derived from the source's {@code topic}, {@code partition} and {@code offset}
+ * columns, with the chosen {@link DeliveryGuarantee}.
+ *
+ * <pre>{@code
+ * TidemarkStructuredStream tidemark = TidemarkStructuredStream.builder(spark)
+ *     .job("shipments-dashboard").topics(List.of("shipments"))
+ *     .kafkaOption("kafka.bootstrap.servers", "kafka:9092")
+ *     .store("zk://zk1:2181/tidemark").guarantee(DeliveryGuarantee.EXACTLY_ONCE)
+ *     .build();
+ * tidemark.readStream()
+ *     .writeStream()
+ *     .foreachBatch(tidemark.foreachBatch((batch, batchId) -> writeIdempotently(batch, batchId)))
+ *     .start();
+ * }</pre>
+ *
+ * <p><b>Batch ids</b> are the store's: they continue from the last committed batch, also when the
+ * query starts without a checkpoint (where Spark's own ids restart at 0). Spark's id is kept in
+ * each commit's metadata under {@value #SPARK_BATCH_ID_KEY}.
+ *
+ * <p><b>Ranges</b> run from each partition's committed position to one past the batch's highest
+ * offset, so offsets that hold no record (transaction markers, compacted records) are covered.
+ * A batch that the store already holds (Spark re-running its last batch after a restart with a
+ * checkpoint) is skipped: no output, no commit. A query whose checkpoint disagrees with the store
+ * otherwise fails its batch, naming both; delete the checkpoint to start from the store.
+ *
+ * <p>The batch is persisted while the wrapper reads its offsets and the output writes it, so Kafka
+ * is read once per batch.
+ */
+public final class TidemarkStructuredStream {
+  private static final Logger LOG = LoggerFactory.getLogger(TidemarkStructuredStream.class);
+
+  /** The commit-metadata key of Spark's own batch id. */
+  public static final String SPARK_BATCH_ID_KEY = "spark.batch-id";
+
+  private final SparkSession spark;
+  private final BatchCommitter committer;
+  private final ResolvedStart start;
+  private final List<String> topics;
+  private final Map<String, String> kafkaOptions;
+  private final OffsetStore store;
+  private final boolean ownsStore;
+
+  private TidemarkStructuredStream(SparkSession spark, BatchCommitter committer, ResolvedStart start,
+      List<String> topics, Map<String, String> kafkaOptions, OffsetStore store, boolean ownsStore) {
+    this.spark = spark;
+    this.committer = committer;
+    this.start = start;
+    this.topics = topics;
+    this.kafkaOptions = kafkaOptions;
+    this.store = store;
+    this.ownsStore = ownsStore;
+  }
+
+  /** A builder over {@code spark}. */
+  public static Builder builder(SparkSession spark) {
+    return new Builder(spark);
+  }
+
+  /** The resolved start. */
+  public ResolvedStart start() {
+    return start;
+  }
+
+  /** The committer: the job, its epoch, the next batch id, the committed positions. */
+  public BatchCommitter committer() {
+    return committer;
+  }
+
+  /** Adds a listener told of each batch's output and commit. */
+  public void addListener(BatchListener listener) {
+    committer.addListener(listener);
+  }
+
+  /** The batch that failed, if one did: every later batch fails at once. */
+  public Optional<BatchFailedException> failure() {
+    return committer.failure();
+  }
+
+  /**
+   * The Kafka source with the given options, subscribed to the topics and starting at the
+   * resolved positions ({@link ResolvedStart#startingOffsetsJson()}).
+   */
+  public Dataset<Row> readStream() {
+    return spark.readStream().format("kafka").options(kafkaOptions)
+        .option("subscribe", String.join(",", topics))
+        .option("startingOffsets", start.startingOffsetsJson())
+        .load();
+  }
+
+  /** The job's output for one batch. */
+  @FunctionalInterface
+  public interface BatchOutput extends Serializable {
+    /** Writes the batch (the Kafka source's rows, or what the query made of them) under the store's batch id. */
+    void write(Dataset<Row> batch, long batchId) throws Exception;
+  }
+
+  /**
+   * The function for {@code writeStream().foreachBatch(...)}: runs {@code output} and commits
+   * around it as the guarantee says. The rows must keep the source's {@code topic},
+   * {@code partition} and {@code offset} columns.
+   */
+  public VoidFunction2<Dataset<Row>, Long> foreachBatch(BatchOutput output) {
+    Objects.requireNonNull(output, "output");
+    return new Wrapper(this, (batch, batchId) -> new BatchCommitter.BatchWork() {
+      @Override
+      public Map<String, String> output(long id) throws Exception {
+        output.write(batch, id);
+        return Map.of();
+      }
+    });
+  }
+
+  /**
+   * As {@link #foreachBatch(BatchOutput)}, with a two-step output (see {@link TransactionalOutput});
+   * recovers the last committed batch's publish and discards uncommitted output first.
+   */
+  public VoidFunction2<Dataset<Row>, Long> foreachBatch(TransactionalOutput<Dataset<Row>> output) {
+    Objects.requireNonNull(output, "output");
+    JobStart.recover(committer, output);
+    return new Wrapper(this, (batch, batchId) -> JobStart.transactional(output, batch));
+  }
+
+  /** Closes the store if this stream opened it from a URI. */
+  public void close() {
+    if (ownsStore) {
+      store.close();
+    }
+  }
+
+  private interface WorkFactory {
+    BatchCommitter.BatchWork create(Dataset<Row> batch, long batchId);
+  }
+
+  /** Runs on the driver; holds the committer only in this JVM. */
+  private static final class Wrapper implements VoidFunction2<Dataset<Row>, Long> {
+    private static final long serialVersionUID = 1L;
+    private final transient TidemarkStructuredStream owner;
+    private final transient WorkFactory work;
+
+    Wrapper(TidemarkStructuredStream owner, WorkFactory work) {
+      this.owner = owner;
+      this.work = work;
+    }
+
+    @Override
+    public void call(Dataset<Row> batch, Long sparkBatchId) {
+      BatchCommitter committer = owner.committer;
+      Dataset<Row> rows = batch.persist(StorageLevel.MEMORY_AND_DISK());
+      try {
+        Map<TopicPartition, long[]> bounds = new HashMap<>();
+        for (Row r : rows.groupBy(col("topic"), col("partition")).agg(min(col("offset")), max(col("offset")))
+            .collectAsList()) {
+          bounds.put(new TopicPartition(r.getString(0), r.getInt(1)), new long[] {r.getLong(2), r.getLong(3)});
+        }
+        Map<TopicPartition, Long> committed = committer.positions();
+        List<OffsetRange> ranges = new ArrayList<>();
+        boolean replayed = !bounds.isEmpty();
+        for (Map.Entry<TopicPartition, long[]> e : bounds.entrySet()) {
+          TopicPartition tp = e.getKey();
+          long until = e.getValue()[1] + 1;
+          Long from = committed.get(tp);
+          if (from != null && until <= from) {
+            continue; // already committed
+          }
+          replayed = false;
+          if (from == null) {
+            Long declared = owner.start.positions().get(tp);
+            from = declared != null ? declared : e.getValue()[0]; // a partition that appeared mid-run
+          }
+          ranges.add(new OffsetRange(tp.topic(), tp.partition(), from, until));
+        }
+        if (replayed) {
+          LOG.info("job {}: Spark batch {} is already in the store; skipped (no output, no commit)",
+              committer.job(), sparkBatchId);
+          return;
+        }
+        if (ranges.size() < bounds.size()) {
+          throw new BatchFailedException(committer.job(), committer.nextBatchId(), "Spark batch " + sparkBatchId
+              + " is partly in the store already: the query's checkpoint and the store disagree. Delete the query's"
+              + " checkpoint to start from the store (or rewind the store to the checkpoint's batch).", null);
+        }
+        committer.runBatch(ranges, Map.of(SPARK_BATCH_ID_KEY, Long.toString(sparkBatchId)),
+            work.create(rows, committer.nextBatchId()));
+      } finally {
+        rows.unpersist(false);
+      }
+    }
+  }
+
+  /** Options of a {@link TidemarkStructuredStream}; everything is checked by {@link #build()}. */
+  public static final class Builder {
+    private final SparkSession spark;
+    private String job;
+    private List<String> topics;
+    private final Map<String, String> kafkaOptions = new HashMap<>();
+    private OffsetStore store;
+    private String storeUri;
+    private DeliveryGuarantee guarantee;
+    private StartPositionResolver resolver = StartPositionResolver.builder().build();
+    private final List<BatchListener> listeners = new ArrayList<>();
+
+    private Builder(SparkSession spark) {
+      this.spark = Objects.requireNonNull(spark, "spark");
+    }
+
+    /** The job id: the key of its positions in the store. */
+    public Builder job(String job) {
+      this.job = job;
+      return this;
+    }
+
+    /** The topics read. */
+    public Builder topics(List<String> topics) {
+      this.topics = List.copyOf(topics);
+      return this;
+    }
+
+    /** An option of Spark's Kafka source ({@code kafka.bootstrap.servers} is required). */
+    public Builder kafkaOption(String key, String value) {
+      kafkaOptions.put(key, value);
+      return this;
+    }
+
+    /** The store, owned by the caller. */
+    public Builder store(OffsetStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+      this.storeUri = null;
+      return this;
+    }
+
+    /** The store's URI; opened by {@link #build()}, closed by {@link TidemarkStructuredStream#close()}. */
+    public Builder store(String uri) {
+      this.storeUri = Objects.requireNonNull(uri, "uri");
+      this.store = null;
+      return this;
+    }
+
+    /** The delivery guarantee (required). */
+    public Builder guarantee(DeliveryGuarantee guarantee) {
+      this.guarantee = guarantee;
+      return this;
+    }
+
+    /** Where to start without a stored position, and what to do with new partitions and lost offsets. */
+    public Builder startPolicies(StartPositionResolver resolver) {
+      this.resolver = Objects.requireNonNull(resolver, "resolver");
+      return this;
+    }
+
+    /** Adds a listener told of each batch's output and commit. */
+    public Builder listener(BatchListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Checks the options, resolves the start from the store and the cluster, and claims the job.
+     *
+     * @throws IllegalArgumentException naming every missing or contradictory option
+     */
+    public TidemarkStructuredStream build() {
+      List<String> problems = new ArrayList<>();
+      JobStart.checkCommon(problems, job, topics, guarantee, store != null || storeUri != null);
+      if (kafkaOptions.get("kafka.bootstrap.servers") == null) {
+        problems.add("kafkaOption(\"kafka.bootstrap.servers\", ...) is required");
+      }
+      for (String owned : List.of("subscribe", "subscribePattern", "assign", "startingOffsets",
+          "startingOffsetsByTimestamp", "startingTimestamp")) {
+        if (kafkaOptions.containsKey(owned)) {
+          problems.add("kafkaOption " + owned + " is set from the topics and the store; remove it");
+        }
+      }
+      JobStart.failOn(problems);
+      JobStart.Started started = JobStart.start(store, storeUri, job, topics, adminProps(), resolver, guarantee,
+          listeners);
+      return new TidemarkStructuredStream(spark, started.committer(), started.start(), started.topics(),
+          Map.copyOf(kafkaOptions), started.store(), started.ownsStore());
+    }
+
+    private Properties adminProps() {
+      Properties p = new Properties();
+      kafkaOptions.forEach((k, v) -> {
+        if (k.startsWith("kafka.") && AdminClientConfig.configNames().contains(k.substring(6))) {
+          p.put(k.substring(6), v);
+        }
+      });
+      return p;
+    }
+  }
+}

@@ -1,0 +1,167 @@
+package io.tidemark.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tidemark.offsets.CommittedOffsets;
+import io.tidemark.offsets.HistoryEntry;
+import io.tidemark.offsets.OffsetRange;
+import io.tidemark.offsets.OffsetStore;
+import io.tidemark.offsets.OffsetStores;
+import io.tidemark.offsets.PartitionOffsets;
+import io.tidemark.offsets.ResolvedStart;
+import io.tidemark.offsets.StartPositionResolver;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The commit protocol on its own, against the in-memory store: order, failures, fencing, recovery data. */
+class BatchCommitterTest {
+  private static final String JOB = "orders";
+  private static final TopicPartition P0 = new TopicPartition("t", 0);
+  private static final TopicPartition P1 = new TopicPartition("t", 1);
+
+  private OffsetStore store;
+
+  @BeforeEach
+  void open() {
+    store = OffsetStores.open("memory:committer-test-" + System.nanoTime());
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  /** Two partitions, log start 0 and end 1000 each: enough for the resolver. */
+  private static final PartitionOffsets CLUSTER = new PartitionOffsets() {
+    @Override
+    public Map<String, Integer> partitionCounts(Collection<String> topics) {
+      return topics.stream().collect(Collectors.toMap(t -> t, t -> 2));
+    }
+
+    @Override
+    public Map<TopicPartition, Long> earliest(Collection<TopicPartition> partitions) {
+      return partitions.stream().collect(Collectors.toMap(p -> p, p -> 0L));
+    }
+
+    @Override
+    public Map<TopicPartition, Long> latest(Collection<TopicPartition> partitions) {
+      return partitions.stream().collect(Collectors.toMap(p -> p, p -> 1000L));
+    }
+
+    @Override
+    public Map<TopicPartition, OptionalLong> forTimestamp(Collection<TopicPartition> partitions, Instant time) {
+      return partitions.stream().collect(Collectors.toMap(p -> p, p -> OptionalLong.of(0)));
+    }
+  };
+
+  private BatchCommitter claim(DeliveryGuarantee g) {
+    CommittedOffsets stored = store.read(JOB);
+    ResolvedStart start = StartPositionResolver.builder().build().resolve(stored, List.of("t"), CLUSTER);
+    return BatchCommitter.claim(store, JOB, g, stored, start);
+  }
+
+  private static List<OffsetRange> ranges(long from, long until) {
+    return List.of(OffsetRange.of(P0, from, until), OffsetRange.of(P1, from, until));
+  }
+
+  @Test
+  void atMostOnceCommitsBeforeTheOutputAndAFailedOutputStaysCommitted() {
+    BatchCommitter c = claim(DeliveryGuarantee.AT_MOST_ONCE);
+    List<Long> seenInOutput = new ArrayList<>();
+    assertThatThrownBy(() -> c.runBatch(ranges(0, 10), Map.of(), id -> {
+      seenInOutput.add(store.read(JOB).lastBatchId().orElse(-1));
+      throw new IllegalStateException("sink down");
+    })).isInstanceOf(BatchFailedException.class).hasMessageContaining("sink down");
+    assertThat(seenInOutput).containsExactly(0L);
+    assertThat(store.read(JOB).positions()).containsEntry(P0, 10L);
+    assertThatThrownBy(() -> c.runBatch(ranges(10, 20), Map.of(), id -> Map.of()))
+        .isInstanceOf(BatchFailedException.class).hasMessageContaining("an earlier batch (0) failed");
+  }
+
+  @Test
+  void atLeastOnceCommitsAfterTheOutputAndNeverAFailedOne() {
+    BatchCommitter c = claim(DeliveryGuarantee.AT_LEAST_ONCE);
+    List<Long> seenInOutput = new ArrayList<>();
+    assertThat(c.runBatch(ranges(0, 10), Map.of("k", "v"), id -> {
+      seenInOutput.add(store.read(JOB).lastBatchId().orElse(-1));
+      return Map.of();
+    })).isEqualTo(BatchCommitter.Outcome.COMMITTED);
+    assertThat(seenInOutput).containsExactly(-1L);
+    assertThatThrownBy(() -> c.runBatch(ranges(10, 20), Map.of(), id -> {
+      throw new IllegalStateException("sink down");
+    })).isInstanceOf(BatchFailedException.class).hasMessageContaining("not committed");
+    assertThat(store.read(JOB).positions()).containsEntry(P0, 10L).containsEntry(P1, 10L);
+    assertThat(store.read(JOB).lastBatchId()).hasValue(0L);
+  }
+
+  @Test
+  void exactlyOnceStoresWhatTheOutputPreparedAndTheNextDriverSeesIt() {
+    BatchCommitter c = claim(DeliveryGuarantee.EXACTLY_ONCE);
+    List<String> published = new ArrayList<>();
+    c.runBatch(ranges(0, 10), Map.of(), new BatchCommitter.BatchWork() {
+      @Override
+      public Map<String, String> output(long batchId) {
+        return Map.of("dir", "pending-" + batchId);
+      }
+
+      @Override
+      public void afterCommit(long batchId, Map<String, String> prepared) {
+        published.add(batchId + "=" + prepared.get("dir"));
+      }
+    });
+    assertThat(published).containsExactly("0=pending-0");
+    HistoryEntry.Committed last = (HistoryEntry.Committed) store.history(JOB, 1).get(0);
+    assertThat(last.commit().metadata()).containsEntry("sink.dir", "pending-0")
+        .containsEntry(BatchCommitter.GUARANTEE_KEY, "EXACTLY_ONCE");
+
+    BatchCommitter next = claim(DeliveryGuarantee.EXACTLY_ONCE);
+    assertThat(next.lastPrepared()).isEqualTo(Map.of("dir", "pending-0"));
+    assertThat(next.nextBatchId()).isEqualTo(1);
+  }
+
+  @Test
+  void aSecondClaimFencesTheFirstDriver() {
+    BatchCommitter first = claim(DeliveryGuarantee.EXACTLY_ONCE);
+    first.runBatch(ranges(0, 10), Map.of(), id -> Map.of());
+    BatchCommitter second = claim(DeliveryGuarantee.EXACTLY_ONCE);
+    assertThatThrownBy(() -> first.runBatch(ranges(10, 20), Map.of(), id -> Map.of()))
+        .isInstanceOf(DriverFencedException.class).hasMessageContaining("claimed by another driver");
+    assertThat(second.runBatch(ranges(10, 15), Map.of(), id -> Map.of())).isEqualTo(BatchCommitter.Outcome.COMMITTED);
+    assertThat(store.read(JOB).positions()).containsEntry(P0, 15L);
+  }
+
+  @Test
+  void emptyBatchesAreSkippedAndBatchIdsStayDense() {
+    BatchCommitter c = claim(DeliveryGuarantee.AT_LEAST_ONCE);
+    List<Long> outputs = new ArrayList<>();
+    assertThat(c.runBatch(ranges(0, 0), Map.of(), id -> {
+      outputs.add(id);
+      return Map.of();
+    })).isEqualTo(BatchCommitter.Outcome.SKIPPED_EMPTY);
+    c.runBatch(ranges(0, 5), Map.of(), id -> {
+      outputs.add(id);
+      return Map.of();
+    });
+    assertThat(outputs).containsExactly(0L);
+    assertThat(store.read(JOB).lastBatchId()).hasValue(0L);
+  }
+
+  @Test
+  void aGapIsRefusedByTheStoreAndFailsTheBatch() {
+    BatchCommitter c = claim(DeliveryGuarantee.AT_LEAST_ONCE);
+    c.runBatch(ranges(0, 10), Map.of(), id -> Map.of());
+    assertThatThrownBy(() -> c.runBatch(ranges(12, 20), Map.of(), id -> Map.of()))
+        .isInstanceOf(BatchFailedException.class).isNotInstanceOf(DriverFencedException.class)
+        .hasMessageContaining("refused batch 1").hasMessageContaining("GAP");
+  }
+}

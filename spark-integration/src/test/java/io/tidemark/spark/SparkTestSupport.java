@@ -1,0 +1,47 @@
+package io.tidemark.spark;
+
+import io.tidemark.testkit.KafkaBroker;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.spark.SparkConf;
+
+/** Shared set-up of the Spark tests: local Spark on loopback, and records whose value names their place. */
+final class SparkTestSupport {
+  private SparkTestSupport() {}
+
+  /** {@code local[2]} on 127.0.0.1 without a UI. */
+  static SparkConf localConf(String app) {
+    return new SparkConf().setMaster("local[2]").setAppName(app)
+        .set("spark.driver.host", "127.0.0.1")
+        .set("spark.ui.enabled", "false")
+        .set("spark.sql.shuffle.partitions", "2")
+        .set("spark.streaming.stopGracefullyOnShutdown", "false");
+  }
+
+  /** Consumer parameters for the stream: string keys, byte values, the group only for its name. */
+  static Map<String, Object> kafkaParams(KafkaBroker broker, String group) {
+    return Map.of("bootstrap.servers", broker.bootstrapServers(), "group.id", group,
+        "key.deserializer", StringDeserializer.class, "value.deserializer", ByteArrayDeserializer.class,
+        "auto.offset.reset", "earliest", "enable.auto.commit", false);
+  }
+
+  /**
+   * Produces {@code perPartition} records to each of {@code partitions} partitions; value
+   * {@code <partition>:<n>} with n counting from {@code firstN}, so a consumer can check each is seen
+   * once and in order.
+   */
+  static void produce(KafkaBroker broker, String topic, int partitions, int firstN, int perPartition) {
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (int n = firstN; n < firstN + perPartition; n++) {
+      for (int p = 0; p < partitions; p++) {
+        records.add(new ProducerRecord<>(topic, p, null, (p + ":" + n).getBytes(StandardCharsets.UTF_8)));
+      }
+    }
+    broker.produce(records);
+  }
+}

@@ -1,0 +1,139 @@
+package io.tidemark.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tidemark.offsets.HistoryEntry;
+import io.tidemark.offsets.OffsetStore;
+import io.tidemark.offsets.OffsetStores;
+import io.tidemark.spark.sink.FileBatchSink;
+import io.tidemark.spark.structured.TidemarkStructuredStream;
+import io.tidemark.testkit.KafkaBroker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.Trigger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Structured Streaming adapter: real broker, real Spark ({@code local[2]}), the file store. */
+class StructuredStreamIT {
+
+  @RegisterExtension
+  static final KafkaBroker broker = KafkaBroker.builder().build();
+
+  private static SparkSession spark;
+
+  @TempDir
+  Path dir;
+
+  private OffsetStore store;
+  private static final List<String> SEEN = Collections.synchronizedList(new ArrayList<>());
+
+  @BeforeAll
+  static void startSpark() {
+    spark = SparkSession.builder().config(SparkTestSupport.localConf("structured-it")).getOrCreate();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+  }
+
+  @BeforeEach
+  void open() {
+    SEEN.clear();
+    store = OffsetStores.open("file:" + dir.resolve("store"));
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  private TidemarkStructuredStream tidemark(String topic, DeliveryGuarantee guarantee) {
+    return TidemarkStructuredStream.builder(spark).job("job-" + topic).topics(List.of(topic))
+        .kafkaOption("kafka.bootstrap.servers", broker.bootstrapServers()).store(store).guarantee(guarantee).build();
+  }
+
+  private static Dataset<String> values(Dataset<Row> batch) {
+    return batch.selectExpr("CAST(value AS STRING)").as(Encoders.STRING());
+  }
+
+  /** Runs one query over everything available now, collecting the values. */
+  private void runAvailableNow(TidemarkStructuredStream t) throws Exception {
+    t.readStream().writeStream()
+        .foreachBatch(t.foreachBatch((batch, batchId) -> SEEN.addAll(values(batch).collectAsList())))
+        .option("checkpointLocation", dir.resolve("checkpoint-" + System.nanoTime()).toString())
+        .trigger(Trigger.AvailableNow()).start().awaitTermination();
+  }
+
+  @Test
+  void startsFromTheStoreAndCommitsEveryBatchAcrossQueries() throws Exception {
+    String topic = "structured-all";
+    broker.createTopic(topic, 4);
+    SparkTestSupport.produce(broker, topic, 4, 0, 100);
+    TidemarkStructuredStream first = tidemark(topic, DeliveryGuarantee.AT_LEAST_ONCE);
+    runAvailableNow(first);
+    assertThat(store.read("job-" + topic).positions()).isEqualTo(broker.endOffsets(topic));
+    long lastBatch = store.read("job-" + topic).lastBatchId().orElseThrow();
+
+    SparkTestSupport.produce(broker, topic, 4, 100, 50);
+    TidemarkStructuredStream second = tidemark(topic, DeliveryGuarantee.AT_LEAST_ONCE);
+    assertThat(second.start().startingOffsetsJson()).contains("\"0\":100");
+    runAvailableNow(second); // a new checkpoint: the start comes from the store only
+    assertThat(SEEN).hasSize(600).doesNotHaveDuplicates();
+    assertThat(store.read("job-" + topic).positions()).isEqualTo(broker.endOffsets(topic));
+    HistoryEntry.Committed last = (HistoryEntry.Committed) store.history("job-" + topic, 1).get(0);
+    assertThat(last.commit().batchId()).as("store batch ids continue across queries").isGreaterThan(lastBatch);
+    assertThat(last.commit().metadata()).containsKey(TidemarkStructuredStream.SPARK_BATCH_ID_KEY);
+  }
+
+  @Test
+  void exactlyOnceThroughTheFileSink() throws Exception {
+    String topic = "structured-files";
+    broker.createTopic(topic, 2);
+    SparkTestSupport.produce(broker, topic, 2, 0, 200);
+    Path out = dir.resolve("out");
+    TidemarkStructuredStream t = tidemark(topic, DeliveryGuarantee.EXACTLY_ONCE);
+    FileBatchSink<Dataset<Row>> sink = FileBatchSink.of(out.toString(), batch -> values(batch).javaRDD());
+    t.readStream().writeStream().foreachBatch(t.foreachBatch(sink))
+        .option("checkpointLocation", dir.resolve("checkpoint").toString())
+        .trigger(Trigger.AvailableNow()).start().awaitTermination();
+
+    List<String> lines = new ArrayList<>();
+    try (Stream<Path> batches = Files.list(out)) {
+      for (Path b : batches.filter(p -> p.getFileName().toString().startsWith(FileBatchSink.BATCH_PREFIX)).toList()) {
+        try (Stream<Path> parts = Files.list(b)) {
+          for (Path part : parts.filter(p -> p.getFileName().toString().startsWith("part-")).toList()) {
+            lines.addAll(Files.readAllLines(part));
+          }
+        }
+      }
+    }
+    assertThat(lines).hasSize(400).doesNotHaveDuplicates();
+    try (Stream<Path> pending = Files.list(out.resolve(FileBatchSink.PENDING))) {
+      assertThat(pending).as("nothing left unpublished").isEmpty();
+    }
+  }
+
+  @Test
+  void buildRefusesOptionsTheStoreOwns() {
+    assertThatThrownBy(() -> TidemarkStructuredStream.builder(spark).job("j").topics(List.of("t")).store(store)
+        .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).kafkaOption("startingOffsets", "earliest").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("kafka.bootstrap.servers").hasMessageContaining("startingOffsets is set from");
+  }
+}
