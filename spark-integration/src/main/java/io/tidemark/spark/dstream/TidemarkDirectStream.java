@@ -55,6 +55,12 @@ import org.slf4j.LoggerFactory;
  * required; {@code enable.auto.commit} must be false or unset (unset, it is set to false, and the
  * log says so): the group never holds the positions. Nothing else is changed.
  *
+ * <p>The stream is assigned the partitions the start resolved, at the resolved offsets; it does
+ * not join the consumer group. A restart therefore never waits for a killed driver's group member
+ * to time out ({@code session.timeout.ms}, 45 s by default). Partitions added to a topic while the
+ * job runs are read from its next start, where the {@link io.tidemark.offsets.NewPartitionPolicy}
+ * says.
+ *
  * <p>On a failed batch (see {@link BatchFailedException}) the stream stops its streaming context
  * (not gracefully: the failed batch must not be followed by others), and
  * {@link #awaitTermination()} throws the failure. A graceful {@code ssc.stop(true, true)} commits
@@ -316,7 +322,8 @@ public final class TidemarkDirectStream<K, V> {
       try {
         JavaInputDStream<ConsumerRecord<K, V>> stream = KafkaUtils.createDirectStream(ssc,
             LocationStrategies.PreferConsistent(),
-            ConsumerStrategies.<K, V>Subscribe(started.topics(), params, new HashMap<>(started.start().positions())));
+            ConsumerStrategies.<K, V>Assign(started.start().positions().keySet(), params,
+                new HashMap<>(started.start().positions())));
         return new TidemarkDirectStream<>(ssc, stream, started.committer(), started.store(), started.ownsStore());
       } catch (RuntimeException e) {
         if (started.ownsStore()) {

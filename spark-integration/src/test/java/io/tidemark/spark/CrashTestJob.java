@@ -1,0 +1,145 @@
+package io.tidemark.spark;
+
+import io.tidemark.spark.dstream.KafkaBatch;
+import io.tidemark.spark.dstream.TidemarkDirectStream;
+import io.tidemark.spark.sink.FileBatchSink;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.streaming.Durations;
+import org.apache.spark.streaming.api.java.JavaStreamingContext;
+
+/**
+ * The driver the crash tests start, kill and restart: a DStream job reading a topic into files,
+ * with the given store and guarantee. It prints {@code POINT <step> <batch>} at every batch step
+ * and, at the step named by {@code --pause-at <step>:<n>} (its n-th occurrence), prints
+ * {@code PAUSED} and waits there to be killed, or for a line {@code resume} on stdin. A line
+ * {@code stop} on stdin stops it gracefully.
+ *
+ * <p>Exit codes: 0 after a graceful stop, 2 after a failed batch, 3 when fenced by another driver.
+ *
+ * <p>Outputs: {@code exactly-once} writes through {@link FileBatchSink} (one {@code batch-<id>}
+ * directory per committed batch); {@code at-least-once} writes each batch straight to
+ * {@code e<epoch>-batch-<id>}, so the test can tell which outputs were committed.
+ */
+public final class CrashTestJob {
+  private CrashTestJob() {}
+
+  /** Lines {@code <partition>:<n>}, from the values. */
+  static JavaRDD<String> lines(KafkaBatch<String, byte[]> batch) {
+    return batch.rdd().map(r -> new String(r.value(), StandardCharsets.UTF_8));
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = new java.util.HashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    }
+    String pauseAt = a.getOrDefault("pause-at", "none:0");
+    String pauseStep = pauseAt.substring(0, pauseAt.indexOf(':'));
+    int pauseCount = Integer.parseInt(pauseAt.substring(pauseAt.indexOf(':') + 1));
+    DeliveryGuarantee guarantee = DeliveryGuarantee.valueOf(a.get("guarantee"));
+    String out = a.get("out");
+
+    SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("crash-test-job")
+        .set("spark.driver.host", "127.0.0.1").set("spark.ui.enabled", "false")
+        .set("spark.streaming.kafka.maxRatePerPartition", a.getOrDefault("max-rate", "1000"))
+        .set("spark.streaming.backpressure.enabled", "false");
+    JavaStreamingContext ssc = new JavaStreamingContext(conf, Durations.milliseconds(500));
+    ssc.sparkContext().setLogLevel("WARN");
+    Map<String, Object> kafka = Map.of("bootstrap.servers", a.get("bootstrap"), "group.id", "crash-test",
+        "key.deserializer", StringDeserializer.class, "value.deserializer", ByteArrayDeserializer.class,
+        "auto.offset.reset", "earliest", "enable.auto.commit", false);
+    TidemarkDirectStream<String, byte[]> stream = TidemarkDirectStream.<String, byte[]>builder(ssc)
+        .job(a.get("job")).topics(List.of(a.get("topic"))).kafkaParams(kafka).store(a.get("store"))
+        .guarantee(guarantee).build();
+    long epoch = stream.committer().epoch();
+
+    AtomicInteger seen = new AtomicInteger();
+    CountDownLatch resume = new CountDownLatch(1);
+    stream.addListener(new BatchListener() {
+      private void point(String step, long batchId) {
+        System.out.println("POINT " + step + " " + batchId);
+        if (step.equals(pauseStep) && seen.incrementAndGet() == pauseCount) {
+          System.out.println("PAUSED " + step + " " + batchId);
+          System.out.flush();
+          try {
+            resume.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          System.out.println("RESUMED " + step + " " + batchId);
+        }
+      }
+
+      @Override
+      public void beforeOutput(String job, long batchId) {
+        point("before-output", batchId);
+      }
+
+      @Override
+      public void afterOutput(String job, long batchId) {
+        point("after-output", batchId);
+      }
+
+      @Override
+      public void afterCommit(String job, long batchId) {
+        point("after-commit", batchId);
+      }
+
+      @Override
+      public void afterPublish(String job, long batchId) {
+        point("after-publish", batchId);
+      }
+    });
+
+    if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
+      stream.foreachBatch(FileBatchSink.<KafkaBatch<String, byte[]>>of(out, CrashTestJob::lines));
+    } else {
+      stream.foreachBatch(batch -> lines(batch).saveAsTextFile(out + "/e" + epoch + "-batch-" + batch.batchId()));
+    }
+
+    Thread stdin = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          if (line.trim().equals("resume")) {
+            resume.countDown();
+          }
+          if (line.trim().equals("stop")) {
+            ssc.stop(true, true);
+            return;
+          }
+        }
+      } catch (Exception e) {
+        System.out.println("stdin: " + e);
+      }
+    }, "stdin");
+    stdin.setDaemon(true);
+    ssc.start();
+    stdin.start();
+    System.out.println("STARTED epoch " + epoch + " next-batch " + stream.committer().nextBatchId());
+    System.out.flush();
+    int code = 0;
+    try {
+      stream.awaitTermination();
+    } catch (DriverFencedException e) {
+      System.out.println("FENCED " + e.getMessage());
+      code = 3;
+    } catch (BatchFailedException e) {
+      System.out.println("FAILED " + e.getMessage());
+      code = 2;
+    }
+    System.out.println("EXIT " + code);
+    System.out.flush();
+    Runtime.getRuntime().halt(code);
+  }
+}
