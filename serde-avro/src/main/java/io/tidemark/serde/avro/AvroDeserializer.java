@@ -1,9 +1,12 @@
 package io.tidemark.serde.avro;
 
+import io.tidemark.serde.avro.compat.CompatibilityChecker;
+import io.tidemark.serde.avro.compat.CompatibilityLevel;
 import io.tidemark.serde.avro.registry.InvalidSchemaException;
 import io.tidemark.serde.avro.registry.SchemaNotFoundException;
 import io.tidemark.serde.avro.registry.SchemaRegistryClient;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -94,7 +97,9 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             + " (" + e.getMessage() + ")", e);
       }
       try {
-        reader = readers.computeIfAbsent(id, i -> reader(writer));
+        reader = readers.computeIfAbsent(id, i -> reader(i, writer));
+      } catch (ReaderSchemaException e) {
+        throw e;
       } catch (SecurityException e) {
         throw new SerializationException("a record of topic " + topic + " (schema " + id + ") names class "
             + writer.getFullName() + ", which Avro does not trust: add its package to specific.avro.trusted.packages", e);
@@ -149,12 +154,17 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     }
   }
 
-  private DatumReader<Object> reader(Schema writer) {
-    if (specific) {
-      Schema reader = readerSchema.orElseGet(() -> generatedSchema(writer));
-      return new SpecificDatumReader<>(writer, reader);
+  private DatumReader<Object> reader(int id, Schema writer) {
+    Schema reader = specific ? readerSchema.orElseGet(() -> generatedSchema(writer)) : readerSchema.orElse(writer);
+    if (reader != writer) {
+      CompatibilityChecker.Result check = CompatibilityChecker.check(reader, List.of(writer), CompatibilityLevel.BACKWARD);
+      if (!check.compatible()) {
+        throw new ReaderSchemaException("the reader schema " + reader.getFullName() + " cannot read writer schema "
+            + id + ": " + check.incompatibilities() + ". Change avro.reader.schema (or the generated class) so it"
+            + " can: for example give the fields the writer lacks a default.");
+      }
     }
-    return new GenericDatumReader<>(writer, readerSchema.orElse(writer));
+    return specific ? new SpecificDatumReader<>(writer, reader) : new GenericDatumReader<>(writer, reader);
   }
 
   /** The schema of the class generated for {@code writer}; only named types have one. */

@@ -72,6 +72,7 @@ public final class AvroSerdeConfig {
 
   /** The known settings among {@code configs} (others are ignored: Kafka passes all of its own). */
   public AvroSerdeConfig(Map<String, ?> configs) {
+    requireAvro112();
     for (Setting s : SETTINGS) {
       Object v = configs.get(s.name());
       if (v != null) {
@@ -158,6 +159,10 @@ public final class AvroSerdeConfig {
       rest.basicAuth(basic.substring(0, colon), basic.substring(colon + 1));
     }
     String bearer = string("bearer.auth.token");
+    if (!bearer.isEmpty() && !basic.isEmpty()) {
+      throw new ConfigException("basic.auth.user.info and bearer.auth.token are both set: the registry takes one"
+          + " kind of credential; remove the other");
+    }
     if (!bearer.isEmpty()) {
       rest.bearerToken(bearer);
     }
@@ -200,6 +205,24 @@ public final class AvroSerdeConfig {
       store.load(in, password.isEmpty() ? null : password.toCharArray());
     }
     return store;
+  }
+
+  /**
+   * The serdes need Avro 1.12 (its class validator, and its decoder's refusal of lengths beyond
+   * the input). Spark 3.5 ships Avro 1.11, which wins on a {@code spark-submit} class path unless
+   * the job's jars come first: say so at configure time, not as a {@code NoClassDefFoundError}
+   * deep in a record.
+   */
+  static void requireAvro112() {
+    try {
+      Class.forName("org.apache.avro.util.ClassSecurityValidator", false, AvroSerdeConfig.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      String found = Schema.class.getPackage() == null ? null : Schema.class.getPackage().getImplementationVersion();
+      throw new ConfigException("tidemark-serde-avro needs Avro 1.12, but the class path has Avro "
+          + (found == null ? "older than 1.12" : found) + " (from " + Schema.class.getProtectionDomain().getCodeSource()
+          + "). Spark 3.5 ships Avro 1.11: with spark-submit set spark.driver.userClassPathFirst=true and"
+          + " spark.executor.userClassPathFirst=true, or shade Avro 1.12 into the job's jar.");
+    }
   }
 
   /** The settings as a Markdown table, for the generated reference. */

@@ -20,6 +20,7 @@ import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serializer;
 
@@ -45,6 +46,11 @@ public class AvroSerializer<T> implements Serializer<T> {
   /** Generic or specific writing depends on the record's class as well as the schema. */
   private record WriterKey(Schema schema, Class<?> type) {}
 
+  /** A record schema written as another schema's id: checked and built once, not per record. */
+  private record ConverterKey(Schema recordSchema, int id, Class<?> type) {}
+
+  private final Map<ConverterKey, DatumWriter<Object>> converters = new ConcurrentHashMap<>();
+
   /** For Kafka, which configures it with {@link #configure}. */
   public AvroSerializer() {}
 
@@ -61,6 +67,13 @@ public class AvroSerializer<T> implements Serializer<T> {
     this.autoRegister = config.bool("auto.register.schemas");
     this.useLatest = config.bool("use.latest.version");
     this.useSchemaId = config.integer("use.schema.id");
+    if (useSchemaId >= 0 && useLatest) {
+      throw new ConfigException("use.schema.id and use.latest.version are both set: choose one");
+    }
+    if ((useSchemaId >= 0 || useLatest) && autoRegister) {
+      throw new ConfigException((useLatest ? "use.latest.version" : "use.schema.id") + " writes with a schema already"
+          + " in the registry, so set auto.register.schemas=false as well (it defaults to true)");
+    }
     if (client == null) {
       client = config.client();
     }
@@ -151,7 +164,10 @@ public class AvroSerializer<T> implements Serializer<T> {
     if (writerSchema.equals(schema)) {
       writer = writers.computeIfAbsent(new WriterKey(writerSchema, data.getClass()), k -> writer(k.schema(), data));
     } else {
-      writer = converting(topic, id, schema, writerSchema, data);
+      Schema target = writerSchema;
+      int targetId = id;
+      writer = converters.computeIfAbsent(new ConverterKey(schema, targetId, data.getClass()),
+          k -> converting(topic, targetId, schema, target, data));
     }
     Resolved r = new Resolved(id, writer);
     if (!useLatest) { // the latest version is the client's to cache, for its TTL

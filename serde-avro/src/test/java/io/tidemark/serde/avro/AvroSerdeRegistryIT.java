@@ -257,7 +257,7 @@ class AvroSerdeRegistryIT {
     assertThat(read.get("ms")).as("the default of the field the record lacks").isEqualTo(0L);
 
     AvroSerializer<GenericRecord> pinned = new AvroSerializer<>(client);
-    pinned.configure(Map.of("use.schema.id", String.valueOf(v1)), false);
+    pinned.configure(Map.of("use.schema.id", String.valueOf(v1), "auto.register.schemas", "false"), false);
     GenericRecord fromV2 = de.deserialize("fixed", pinned.serialize("fixed", click(V2, "bob", "/b")));
     assertThat(fromV2.getSchema()).isEqualTo(V1);
     assertThat(fromV2.get("user").toString()).isEqualTo("bob");
@@ -271,6 +271,36 @@ class AvroSerdeRegistryIT {
         .isInstanceOf(org.apache.kafka.common.errors.SerializationException.class)
         .hasMessageContaining("as schema " + v2 + " (use.latest.version)")
         .hasMessageContaining("cannot read the record's schema").hasMessageContaining("TYPE_MISMATCH at /fields/1/type");
+  }
+
+  @Test
+  void aReaderSchemaThatCannotReadTheWriterIsAConfigurationErrorNotACorruptRecord() {
+    SchemaRegistryClient client = cached(rest());
+    AvroSerializer<GenericRecord> ser = new AvroSerializer<>(client);
+    ser.configure(Map.of(), false);
+    byte[] bytes = ser.serialize("reader-mismatch", click(V1, "ada", "/a"));
+    Schema needsMs = new Schema.Parser().parse(V2.toString().replace(",\"default\":0", ""));
+    AvroDeserializer<GenericRecord> de = new AvroDeserializer<>(client);
+    de.configure(Map.of("avro.reader.schema", needsMs.toString()), false);
+    assertThatThrownBy(() -> de.deserialize("reader-mismatch", bytes)).isInstanceOf(ReaderSchemaException.class)
+        .isNotInstanceOf(CorruptRecordException.class)
+        .hasMessageContaining("cannot read writer schema").hasMessageContaining("READER_FIELD_MISSING_DEFAULT_VALUE")
+        .hasMessageContaining("avro.reader.schema");
+  }
+
+  @Test
+  void contradictorySettingsAreRefusedAtConfigure() {
+    SchemaRegistryClient client = cached(rest());
+    assertThatThrownBy(() -> new AvroSerializer<>(client).configure(Map.of("use.schema.id", "1",
+        "use.latest.version", "true", "auto.register.schemas", "false"), false))
+        .isInstanceOf(org.apache.kafka.common.config.ConfigException.class).hasMessageContaining("choose one");
+    assertThatThrownBy(() -> new AvroSerializer<>(client).configure(Map.of("use.latest.version", "true"), false))
+        .isInstanceOf(org.apache.kafka.common.config.ConfigException.class)
+        .hasMessageContaining("auto.register.schemas=false");
+    assertThatThrownBy(() -> new AvroSerdeConfig(Map.of("schema.registry.url", registry.baseUrl(),
+        "basic.auth.user.info", "u:p", "bearer.auth.token", "t")).client())
+        .isInstanceOf(org.apache.kafka.common.config.ConfigException.class).hasMessageContaining("both set")
+        .hasMessageNotContaining("u:p");
   }
 
   @Test

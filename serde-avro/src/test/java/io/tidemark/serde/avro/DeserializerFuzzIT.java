@@ -108,6 +108,48 @@ class DeserializerFuzzIT {
     fuzz("specific", de, "fuzz-orders", seeds, random, INPUTS / 4);
   }
 
+  @Test
+  void hostileLengthsAndCountsFailWithoutBeingAllocated() {
+    SchemaRegistryClient client = client();
+    AvroSerializer<GenericRecord> ser = new AvroSerializer<>(client);
+    ser.configure(Map.of(), false);
+    AvroDeserializer<Object> de = new AvroDeserializer<>(client);
+    de.configure(Map.of(), false);
+    int id = WireFormat.schemaId(ser.serialize("fuzz", record(new Random(SEED), 1)), "seed");
+    ByteBuffer header = ByteBuffer.allocate(5).put((byte) 0).putInt(id);
+    byte[] gibString = concat(header.array(), new byte[] {0x00}, zigzag(1L << 30)); // id 0, name of 1 GiB
+    byte[] hugeArray = concat(header.array(), new byte[] {0x00, 0x00}, zigzag(100_000_000L)); // 10^8 tags
+    byte[] hugeMap = concat(header.array(), new byte[] {0x00, 0x00, 0x00}, zigzag(100_000_000L)); // 10^8 attrs
+    for (byte[] input : List.of(gibString, hugeArray, hugeMap)) {
+      com.sun.management.ThreadMXBean threads =
+          (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+      long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> de.deserialize("fuzz", input))
+          .isInstanceOf(CorruptRecordException.class);
+      long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+      assertThat(allocated).as("bytes allocated for %s", WireFormat.hex(input)).isLessThan(MAX_BYTES_PER_INPUT);
+    }
+  }
+
+  private static byte[] zigzag(long n) {
+    long v = (n << 1) ^ (n >> 63);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    while ((v & ~0x7FL) != 0) {
+      out.write((int) ((v & 0x7F) | 0x80));
+      v >>>= 7;
+    }
+    out.write((int) v);
+    return out.toByteArray();
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.writeBytes(p);
+    }
+    return out.toByteArray();
+  }
+
   private static void fuzz(String reader, AvroDeserializer<Object> de, String topic, List<byte[]> seeds, Random random,
       int inputs) {
     int validId = WireFormat.schemaId(seeds.get(0), "seed");

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The serdes against a real registry that demands an OIDC bearer token on every request,
  * configured only through the serde settings. A refused or missing credential is a
- * {@link RegistryAuthException} at once (never retried), and the token never shows in it.
+ * {@link RegistryAuthException}, and the token never shows in it.
  */
 class RegistryAuthIT {
 
@@ -45,11 +45,9 @@ class RegistryAuthIT {
   private static RegistryAuthException refusal(Map<String, Object> settings, String topic) {
     try (AvroSerializer<Object> ser = new AvroSerializer<>()) {
       ser.configure(settings, false);
-      long t0 = System.nanoTime();
+      // that a refusal is not retried is counted in RestClientHttpTest
       Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> ser.serialize(topic, ping(1)));
       assertThat(thrown).isInstanceOf(RegistryAuthException.class);
-      // 3 retries with backoff would take seconds; a refusal is answered once
-      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
       return (RegistryAuthException) thrown;
     }
   }

@@ -238,9 +238,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         pause = Math.min(pause * 2, backoff.toMillis() * 10);
       }
     }
-    throw last instanceof RegistryUnavailableException ? last
-        : new RegistryUnavailableException(last.status(), last.errorCode(), last.getMessage() + " (after "
-            + (retries + 1) + " attempts)", last);
+    throw new RegistryUnavailableException(last.status(), last.errorCode(), last.getMessage() + " (after "
+        + (retries + 1) + " attempts)", last);
   }
 
   /** The TLS failure among {@code e} and its causes, or null when {@code e} is not about TLS. */
@@ -302,7 +301,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     if (status == 409) {
       return new IncompatibleSchemaException(status, code, text, null);
     }
-    if (status == 422 || code == 42201) {
+    if (code == 42201 || (status == 422 && code == 0)) {
       return new InvalidSchemaException(status, code, text, null);
     }
     if (status >= 500) {
