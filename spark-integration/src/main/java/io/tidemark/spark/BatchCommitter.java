@@ -56,6 +56,7 @@ public final class BatchCommitter {
   private final List<BatchListener> listeners = new CopyOnWriteArrayList<>();
   private volatile BatchFailedException failure;
   private final Map<String, String> lastPrepared;
+  private final ResolvedStart start;
 
   private BatchCommitter(OffsetStore store, String job, DeliveryGuarantee guarantee, long epoch,
       CommittedOffsets stored, ResolvedStart start, Map<String, String> lastPrepared) {
@@ -74,26 +75,24 @@ public final class BatchCommitter {
     this.pendingResets = start.resets();
     this.pendingMetadata = start.commitMetadata();
     this.lastPrepared = lastPrepared;
+    this.start = start;
   }
 
   /**
-   * Claims {@code job} (fencing any driver still running it) and returns its committer.
+   * Claims {@code job} (fencing any driver still running it), then reads its stored state and
+   * resolves where it starts with {@code resolve}, and returns its committer. Claiming first means
+   * no other driver can commit between the read and this driver's first batch.
    *
-   * @param stored what the start was resolved from: {@code store.read(job)} before the claim
-   * @param start the resolved start; the job must begin reading at {@link ResolvedStart#positions()}
-   * @throws BatchFailedException when another driver committed between that read and the claim
+   * @param resolve from the stored state to the start (typically a {@code StartPositionResolver}
+   *     over the live cluster); the job must begin reading at {@link ResolvedStart#positions()}
    */
   public static BatchCommitter claim(OffsetStore store, String job, DeliveryGuarantee guarantee,
-      CommittedOffsets stored, ResolvedStart start) {
+      java.util.function.Function<CommittedOffsets, ResolvedStart> resolve) {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(guarantee, "guarantee");
     long epoch = store.claim(job);
-    CommittedOffsets now = store.read(job);
-    if (!now.positions().equals(stored.positions()) || !now.lastBatchId().equals(stored.lastBatchId())) {
-      throw new BatchFailedException(job, stored.nextBatchId().orElse(0L), "another driver committed job " + job
-          + " between this driver's read and its claim (last batch " + stored.lastBatchId() + " then "
-          + now.lastBatchId() + "). Two drivers are running this job: stop the other one, then restart.", null);
-    }
+    CommittedOffsets stored = store.read(job);
+    ResolvedStart start = resolve.apply(stored);
     Map<String, String> prepared = new TreeMap<>();
     List<HistoryEntry> last = store.history(job, 1);
     if (!last.isEmpty() && last.get(0) instanceof HistoryEntry.Committed c) {
@@ -106,6 +105,11 @@ public final class BatchCommitter {
     LOG.info("job {} claimed with epoch {} ({}): next batch {}, {} partitions stored, start {}", job, epoch, guarantee,
         stored.nextBatchId().orElse(0L), stored.positions().size(), start);
     return new BatchCommitter(store, job, guarantee, epoch, stored, start, prepared);
+  }
+
+  /** Where this driver started, as resolved at its claim. */
+  public ResolvedStart start() {
+    return start;
   }
 
   /** The job. */
@@ -207,9 +211,19 @@ public final class BatchCommitter {
       failure = e;
       throw e;
     } catch (Exception e) {
+      boolean committed = nextBatchId > batchId;
+      String what;
+      if (committed && guarantee != DeliveryGuarantee.AT_MOST_ONCE) {
+        what = ". It was committed; only what follows the commit (publishing its output) failed: a restart"
+            + " publishes it again";
+      } else if (committed) {
+        what = ". It was committed before its output (at-most-once): its records are not replayed";
+      } else {
+        what = ". It was not committed (unless the store applied the commit and the answer was lost; the store"
+            + " tells at the restart): a restart replays it from the store";
+      }
       BatchFailedException failed = new BatchFailedException(job, batchId, "batch " + batchId + " of job " + job
-          + " failed: " + e + (guarantee == DeliveryGuarantee.AT_MOST_ONCE ? ""
-          : ". It was not committed: a restart replays it from the store"), e);
+          + " failed: " + e + what, e);
       failure = failed;
       throw failed;
     }
@@ -222,8 +236,15 @@ public final class BatchCommitter {
     return prepared == null ? Map.of() : prepared;
   }
 
-  private void commit(long batchId, List<OffsetRange> ranges, Map<String, String> metadata,
+  private void commit(long batchId, List<OffsetRange> given, Map<String, String> metadata,
       Map<String, String> prepared) {
+    List<OffsetRange> ranges = new ArrayList<>(given);
+    for (PositionReset r : pendingResets) {
+      if (ranges.stream().noneMatch(g -> g.topicPartition().equals(r.partition()))) {
+        // the reset must be committed with its partition even when the batch read nothing there
+        ranges.add(OffsetRange.of(r.partition(), r.newPosition(), r.newPosition()));
+      }
+    }
     OffsetCommit.Builder b = OffsetCommit.builder(job, batchId, epoch).ranges(ranges).resets(pendingResets);
     Map<TopicPartition, Long> starts = new LinkedHashMap<>();
     for (OffsetRange r : ranges) {
@@ -263,16 +284,14 @@ public final class BatchCommitter {
     return Map.copyOf(positions);
   }
 
-  /** Ranges from each partition's committed position to {@code until}, for adapters that only know batch ends. */
-  public List<OffsetRange> rangesUpTo(Map<TopicPartition, Long> until) {
-    List<OffsetRange> out = new ArrayList<>();
-    until.forEach((tp, end) -> {
-      Long from = positions.containsKey(tp) ? positions.get(tp) : pendingStarts.get(tp);
-      if (from == null) {
-        throw new IllegalStateException("no start known for " + tp + " of job " + job);
-      }
-      out.add(OffsetRange.of(tp, from, end));
-    });
-    return out;
+  /**
+   * Where the next batch starts, per partition: the committed position, unless the start policies
+   * moved it (a reset not yet committed), or the resolved start of a partition new to the store.
+   */
+  public Map<TopicPartition, Long> nextStarts() {
+    Map<TopicPartition, Long> next = new HashMap<>(positions);
+    next.putAll(pendingStarts);
+    pendingResets.forEach(r -> next.put(r.partition(), r.newPosition()));
+    return next;
   }
 }

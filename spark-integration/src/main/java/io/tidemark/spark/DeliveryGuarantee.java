@@ -23,9 +23,14 @@ public enum DeliveryGuarantee {
   AT_LEAST_ONCE,
   /**
    * Run the output, then commit under the driver's claimed epoch: a crash in between replays the
-   * batch under the same batch id, so an output that is idempotent by batch id or by record id
-   * (or a {@link io.tidemark.spark.sink.TransactionalOutput}) ends exactly once. A second driver
-   * fences the first: its next commit is refused and it stops.
+   * batch under the same batch id. A replay keeps the id, not the records: it reads from the last
+   * commit up to whatever is there at the restart. So the output ends exactly once when it is
+   * idempotent by record (a key from topic, partition and offset, which a replay overwrites with
+   * the same value), or when it is a {@link io.tidemark.spark.sink.TransactionalOutput}, which
+   * publishes only what was committed. An output keyed by batch id alone must replace the whole
+   * batch's earlier output, and a fenced driver's output can still land after the new driver's:
+   * use a transactional output for that. A second driver fences the first: its next commit is
+   * refused and it stops.
    */
   EXACTLY_ONCE
 }

@@ -3,8 +3,8 @@ package io.tidemark.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.tidemark.offsets.CommittedOffsets;
 import io.tidemark.offsets.HistoryEntry;
+import io.tidemark.offsets.LostOffsetsPolicy;
 import io.tidemark.offsets.OffsetRange;
 import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.OffsetStores;
@@ -41,33 +41,36 @@ class BatchCommitterTest {
     store.close();
   }
 
-  /** Two partitions, log start 0 and end 1000 each: enough for the resolver. */
-  private static final PartitionOffsets CLUSTER = new PartitionOffsets() {
-    @Override
-    public Map<String, Integer> partitionCounts(Collection<String> topics) {
-      return topics.stream().collect(Collectors.toMap(t -> t, t -> 2));
-    }
+  private static final PartitionOffsets CLUSTER = cluster(0);
 
-    @Override
-    public Map<TopicPartition, Long> earliest(Collection<TopicPartition> partitions) {
-      return partitions.stream().collect(Collectors.toMap(p -> p, p -> 0L));
-    }
+  /** Two partitions, log start {@code earliest} and end 1000 each: enough for the resolver. */
+  private static PartitionOffsets cluster(long earliest) {
+    return new PartitionOffsets() {
+      @Override
+      public Map<String, Integer> partitionCounts(Collection<String> topics) {
+        return topics.stream().collect(Collectors.toMap(t -> t, t -> 2));
+      }
 
-    @Override
-    public Map<TopicPartition, Long> latest(Collection<TopicPartition> partitions) {
-      return partitions.stream().collect(Collectors.toMap(p -> p, p -> 1000L));
-    }
+      @Override
+      public Map<TopicPartition, Long> earliest(Collection<TopicPartition> partitions) {
+        return partitions.stream().collect(Collectors.toMap(p -> p, p -> earliest));
+      }
 
-    @Override
-    public Map<TopicPartition, OptionalLong> forTimestamp(Collection<TopicPartition> partitions, Instant time) {
-      return partitions.stream().collect(Collectors.toMap(p -> p, p -> OptionalLong.of(0)));
-    }
-  };
+      @Override
+      public Map<TopicPartition, Long> latest(Collection<TopicPartition> partitions) {
+        return partitions.stream().collect(Collectors.toMap(p -> p, p -> 1000L));
+      }
+
+      @Override
+      public Map<TopicPartition, OptionalLong> forTimestamp(Collection<TopicPartition> partitions, Instant time) {
+        return partitions.stream().collect(Collectors.toMap(p -> p, p -> OptionalLong.of(earliest)));
+      }
+    };
+  }
 
   private BatchCommitter claim(DeliveryGuarantee g) {
-    CommittedOffsets stored = store.read(JOB);
-    ResolvedStart start = StartPositionResolver.builder().build().resolve(stored, List.of("t"), CLUSTER);
-    return BatchCommitter.claim(store, JOB, g, stored, start);
+    return BatchCommitter.claim(store, JOB, g,
+        stored -> StartPositionResolver.builder().build().resolve(stored, List.of("t"), CLUSTER));
   }
 
   private static List<OffsetRange> ranges(long from, long until) {
@@ -153,6 +156,51 @@ class BatchCommitterTest {
       return Map.of();
     });
     assertThat(outputs).containsExactly(0L);
+    assertThat(store.read(JOB).lastBatchId()).hasValue(0L);
+  }
+
+  @Test
+  void aResetByTheStartPoliciesIsCommittedWithTheFirstBatchEvenWhereItReadNothing() {
+    claim(DeliveryGuarantee.AT_LEAST_ONCE).runBatch(ranges(0, 100), Map.of(), id -> Map.of());
+    // retention deleted everything below 500: the policy moves both partitions there
+    BatchCommitter c = BatchCommitter.claim(store, JOB, DeliveryGuarantee.AT_LEAST_ONCE, stored -> StartPositionResolver
+        .builder().onLostOffsets(LostOffsetsPolicy.EARLIEST).build().resolve(stored, List.of("t"), cluster(500)));
+    assertThat(c.nextStarts()).containsEntry(P0, 500L).containsEntry(P1, 500L);
+    assertThat(c.positions()).containsEntry(P0, 100L);
+    c.runBatch(List.of(OffsetRange.of(P0, 500, 510)), Map.of(), id -> Map.of());
+    assertThat(store.read(JOB).positions()).containsEntry(P0, 510L).containsEntry(P1, 500L);
+    HistoryEntry.Committed last = (HistoryEntry.Committed) store.history(JOB, 1).get(0);
+    assertThat(last.commit().resets()).hasSize(2);
+    assertThat(last.commit().metadata()).containsKey(ResolvedStart.DATA_LOSS_METADATA_KEY);
+    assertThat(c.nextStarts()).containsEntry(P1, 500L);
+  }
+
+  @Test
+  void theJobIsClaimedBeforeItsStateIsReadAndResolved() {
+    claim(DeliveryGuarantee.AT_LEAST_ONCE).runBatch(ranges(0, 10), Map.of(), id -> Map.of());
+    List<Long> epochSeenWhileResolving = new ArrayList<>();
+    BatchCommitter c = BatchCommitter.claim(store, JOB, DeliveryGuarantee.AT_LEAST_ONCE, stored -> {
+      epochSeenWhileResolving.add(stored.epoch());
+      return StartPositionResolver.builder().build().resolve(stored, List.of("t"), CLUSTER);
+    });
+    assertThat(epochSeenWhileResolving).containsExactly(c.epoch());
+  }
+
+  @Test
+  void aFailureAfterTheCommitSaysTheBatchWasCommitted() {
+    BatchCommitter c = claim(DeliveryGuarantee.EXACTLY_ONCE);
+    assertThatThrownBy(() -> c.runBatch(ranges(0, 10), Map.of(), new BatchCommitter.BatchWork() {
+      @Override
+      public Map<String, String> output(long batchId) {
+        return Map.of("dir", "d");
+      }
+
+      @Override
+      public void afterCommit(long batchId, Map<String, String> prepared) throws Exception {
+        throw new java.io.IOException("rename refused");
+      }
+    })).isInstanceOf(BatchFailedException.class).hasMessageContaining("It was committed")
+        .hasMessageContaining("publishes it again");
     assertThat(store.read(JOB).lastBatchId()).hasValue(0L);
   }
 

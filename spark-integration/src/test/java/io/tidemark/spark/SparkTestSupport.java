@@ -30,6 +30,23 @@ final class SparkTestSupport {
         "auto.offset.reset", "earliest", "enable.auto.commit", false);
   }
 
+  /** The lines of every published batch directory under {@code out} ({@code batch-*}), in batch and part order. */
+  static List<String> publishedLines(java.nio.file.Path out) throws java.io.IOException {
+    List<String> lines = new ArrayList<>();
+    try (java.util.stream.Stream<java.nio.file.Path> batches = java.nio.file.Files.list(out)) {
+      for (java.nio.file.Path b : batches.filter(p -> p.getFileName().toString()
+          .startsWith(io.tidemark.spark.sink.FileBatchSink.BATCH_PREFIX)).sorted().toList()) {
+        try (java.util.stream.Stream<java.nio.file.Path> parts = java.nio.file.Files.list(b)) {
+          for (java.nio.file.Path part : parts.filter(p -> p.getFileName().toString().startsWith("part-")).sorted()
+              .toList()) {
+            lines.addAll(java.nio.file.Files.readAllLines(part, StandardCharsets.UTF_8));
+          }
+        }
+      }
+    }
+    return lines;
+  }
+
   /**
    * Produces {@code perPartition} records to each of {@code partitions} partitions; value
    * {@code <partition>:<n>} with n counting from {@code firstN}, so a consumer can check each is seen

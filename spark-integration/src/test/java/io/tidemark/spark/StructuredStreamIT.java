@@ -113,16 +113,7 @@ class StructuredStreamIT {
         .option("checkpointLocation", dir.resolve("checkpoint").toString())
         .trigger(Trigger.AvailableNow()).start().awaitTermination();
 
-    List<String> lines = new ArrayList<>();
-    try (Stream<Path> batches = Files.list(out)) {
-      for (Path b : batches.filter(p -> p.getFileName().toString().startsWith(FileBatchSink.BATCH_PREFIX)).toList()) {
-        try (Stream<Path> parts = Files.list(b)) {
-          for (Path part : parts.filter(p -> p.getFileName().toString().startsWith("part-")).toList()) {
-            lines.addAll(Files.readAllLines(part));
-          }
-        }
-      }
-    }
+    List<String> lines = SparkTestSupport.publishedLines(out);
     assertThat(lines).hasSize(400).doesNotHaveDuplicates();
     try (Stream<Path> pending = Files.list(out.resolve(FileBatchSink.PENDING))) {
       assertThat(pending).as("nothing left unpublished").isEmpty();

@@ -53,7 +53,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Kafka parameters: {@code bootstrap.servers}, {@code group.id} and the deserializers are
  * required; {@code enable.auto.commit} must be false or unset (unset, it is set to false, and the
- * log says so): the group never holds the positions. Nothing else is changed.
+ * log says so at WARN): the group never holds the positions. Tidemark changes nothing else; Spark's
+ * Kafka integration itself still overrides {@code group.id}, {@code auto.offset.reset} and the
+ * receive buffer on the executors' consumers, as it logs. {@code spark.streaming.concurrentJobs}
+ * must stay 1.
  *
  * <p>The stream is assigned the partitions the start resolved, at the resolved offsets; it does
  * not join the consumer group. A restart therefore never waits for a killed driver's group member
@@ -158,24 +161,33 @@ public final class TidemarkDirectStream<K, V> {
   }
 
   /**
-   * Waits until the streaming context stops; throws the {@link BatchFailedException} that stopped it,
-   * if one did. Closes the store if this stream opened it.
+   * Waits until the streaming context stops. After a failed batch it stops the context itself
+   * (not gracefully), closes the store if this stream opened it, and throws that batch's
+   * {@link BatchFailedException}; other errors Spark reports are rethrown as they are.
    */
   public void awaitTermination() throws InterruptedException {
     try {
       ssc.awaitTermination();
-    } catch (Exception e) {
+    } catch (RuntimeException e) {
       if (committer.failure().isEmpty()) {
         throw e;
       }
-    } finally {
-      if (ownsStore && ssc.getState() == org.apache.spark.streaming.StreamingContextState.STOPPED) {
-        store.close();
-      }
     }
-    committer.failure().ifPresent(f -> {
-      throw f;
-    });
+    if (committer.failure().isPresent()) {
+      ssc.stop(false, false); // Spark reports the error before the stop that the failure started is done
+      close();
+      throw committer.failure().get();
+    }
+    if (ssc.getState() == org.apache.spark.streaming.StreamingContextState.STOPPED) {
+      close();
+    }
+  }
+
+  /** Closes the store if this stream opened it from a URI (idempotent); the streaming context is the caller's. */
+  public void close() {
+    if (ownsStore) {
+      store.close();
+    }
   }
 
   void stopAfterFailure() {
@@ -307,6 +319,10 @@ public final class TidemarkDirectStream<K, V> {
           problems.add("kafkaParams needs " + required);
         }
       }
+      if (ssc.sparkContext().getConf().getInt("spark.streaming.concurrentJobs", 1) > 1) {
+        problems.add("spark.streaming.concurrentJobs is above 1: batches must run one at a time, each committed"
+            + " before the next starts");
+      }
       Object autoCommit = params.get(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
       if (autoCommit != null && Boolean.parseBoolean(autoCommit.toString())) {
         problems.add("kafkaParams has enable.auto.commit=true: the consumer group would move on its own while"
@@ -315,7 +331,7 @@ public final class TidemarkDirectStream<K, V> {
       JobStart.failOn(problems);
       if (autoCommit == null) {
         params.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        LOG.info("enable.auto.commit was not set: set to false (the store holds the positions, not the group)");
+        LOG.warn("enable.auto.commit was not set: set to false (the store holds the positions, not the group)");
       }
       JobStart.Started started = JobStart.start(store, storeUri, job, topics, adminProps(params), resolver, guarantee,
           listeners);

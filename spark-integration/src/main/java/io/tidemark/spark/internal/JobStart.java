@@ -1,6 +1,5 @@
 package io.tidemark.spark.internal;
 
-import io.tidemark.offsets.CommittedOffsets;
 import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.OffsetStores;
 import io.tidemark.offsets.PartitionOffsets;
@@ -57,13 +56,13 @@ public final class JobStart {
     boolean owns = store == null;
     OffsetStore s = owns ? OffsetStores.open(uri) : store;
     try {
-      CommittedOffsets stored = s.read(job);
-      ResolvedStart start;
+      BatchCommitter committer;
       try (Admin client = Admin.create(admin)) {
-        start = resolver.resolve(stored, topics, PartitionOffsets.of(client));
+        PartitionOffsets cluster = PartitionOffsets.of(client);
+        committer = BatchCommitter.claim(s, job, guarantee, stored -> resolver.resolve(stored, topics, cluster));
       }
-      BatchCommitter committer = BatchCommitter.claim(s, job, guarantee, stored, start);
       listeners.forEach(committer::addListener);
+      ResolvedStart start = committer.start();
       List<String> read = topics.stream().filter(t -> !start.droppedTopics().contains(t)).toList();
       return new Started(s, owns, start, committer, read);
     } catch (RuntimeException e) {

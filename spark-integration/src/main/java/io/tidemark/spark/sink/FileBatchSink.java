@@ -24,7 +24,12 @@ import org.slf4j.LoggerFactory;
  * <p>The rename goes through Hadoop's {@code FileSystem} for the root's scheme ({@code file:},
  * {@code hdfs:}, ...), so it is atomic where that filesystem's directory rename is (local disks
  * and HDFS; not object stores such as S3). Executors must see the root at the same path (a local
- * disk in local mode, a shared filesystem on a cluster).
+ * disk in local mode, a shared filesystem on a cluster). Give each job its own root: at start the
+ * sink discards every prepared directory in it that its job did not commit.
+ *
+ * <p>Each batch directory holds a marker ({@value #MARKER}) naming what it was prepared as. A
+ * batch id published again with other output (after an operator rewound the job) replaces the
+ * old directory, which is moved to {@code <root>/_replaced/}.
  *
  * @param <B> the adapter's batch type
  */
@@ -36,6 +41,10 @@ public final class FileBatchSink<B> implements TransactionalOutput<B> {
   public static final String BATCH_PREFIX = "batch-";
   /** Where batches are written before their commit. */
   public static final String PENDING = "_pending";
+  /** Where a batch's earlier output goes when the batch is published again differently (after a rewind). */
+  public static final String REPLACED = "_replaced";
+  /** Inside each batch directory: the name it was prepared under, which tells one output of a batch id from another. */
+  public static final String MARKER = "_tidemark_prepared";
 
   private final String root;
   private final Function<B, JavaRDD<String>> lines;
@@ -63,6 +72,10 @@ public final class FileBatchSink<B> implements TransactionalOutput<B> {
     String name = batchDirectory(batchId) + "-" + UUID.randomUUID();
     Path pending = new Path(new Path(root, PENDING), name);
     lines.call(batch).saveAsTextFile(pending.toString());
+    FileSystem fs = pending.getFileSystem(hadoopConf());
+    try (var out = fs.create(new Path(pending, MARKER), false)) {
+      out.write(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
     return Map.of("dir", name);
   }
 
@@ -76,7 +89,21 @@ public final class FileBatchSink<B> implements TransactionalOutput<B> {
     Path to = new Path(root, batchDirectory(batchId));
     FileSystem fs = to.getFileSystem(hadoopConf());
     if (fs.exists(to)) {
-      return; // published already (a publish repeated after a restart)
+      if (name.equals(marker(fs, to))) {
+        return; // published already (a publish repeated after a restart)
+      }
+      if (!fs.exists(from)) {
+        throw new IOException("cannot publish batch " + batchId + ": " + to + " holds other output (prepared as "
+            + marker(fs, to) + ") and this batch's prepared output " + from + " is gone");
+      }
+      // the job was rewound and ran this batch id again: its new output replaces the old
+      Path aside = new Path(new Path(root, REPLACED), batchDirectory(batchId) + "-" + System.currentTimeMillis());
+      fs.mkdirs(aside.getParent());
+      if (!fs.rename(to, aside)) {
+        throw new IOException("cannot move the earlier output of batch " + batchId + " from " + to + " to " + aside);
+      }
+      LOG.warn("batch {} was published before with other output (the job was rewound): that output moved to {}",
+          batchId, aside);
     }
     if (!fs.exists(from)) {
       throw new IOException("cannot publish batch " + batchId + ": its prepared output " + from + " is gone and "
@@ -102,6 +129,16 @@ public final class FileBatchSink<B> implements TransactionalOutput<B> {
         LOG.info("discarding {}: prepared, never committed", s.getPath());
         fs.delete(s.getPath(), true);
       }
+    }
+  }
+
+  private static String marker(FileSystem fs, Path batchDir) throws IOException {
+    Path m = new Path(batchDir, MARKER);
+    if (!fs.exists(m)) {
+      return null;
+    }
+    try (var in = fs.open(m)) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     }
   }
 

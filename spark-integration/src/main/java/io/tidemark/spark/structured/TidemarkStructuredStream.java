@@ -114,14 +114,33 @@ public final class TidemarkStructuredStream {
   }
 
   /**
-   * The Kafka source with the given options, subscribed to the topics and starting at the
-   * resolved positions ({@link ResolvedStart#startingOffsetsJson()}).
+   * The Kafka source with the given options, subscribed to the topics and starting where the next
+   * batch starts ({@link BatchCommitter#nextStarts()}: the resolved start at first, the committed
+   * positions after batches ran). Spark uses {@code startingOffsets} only for a query without a
+   * checkpoint.
    */
   public Dataset<Row> readStream() {
     return spark.readStream().format("kafka").options(kafkaOptions)
         .option("subscribe", String.join(",", topics))
-        .option("startingOffsets", start.startingOffsetsJson())
+        .option("startingOffsets", startingOffsetsJson(committer.nextStarts()))
         .load();
+  }
+
+  /** Spark's {@code startingOffsets} JSON for {@code positions}, for example {@code {"orders":{"0":42}}}. */
+  static String startingOffsetsJson(Map<TopicPartition, Long> positions) {
+    Map<String, Map<Integer, Long>> byTopic = new java.util.TreeMap<>();
+    positions.forEach((tp, o) -> byTopic.computeIfAbsent(tp.topic(), t -> new java.util.TreeMap<>())
+        .put(tp.partition(), o));
+    StringBuilder b = new StringBuilder("{");
+    byTopic.forEach((topic, parts) -> {
+      b.append(b.length() > 1 ? "," : "").append('"').append(topic.replace("\\", "\\\\").replace("\"", "\\\""))
+          .append("\":{");
+      StringBuilder p = new StringBuilder();
+      parts.forEach((partition, offset) -> p.append(p.length() > 0 ? "," : "").append('"').append(partition)
+          .append("\":").append(offset));
+      b.append(p).append('}');
+    });
+    return b.append('}').toString();
   }
 
   /** The job's output for one batch. */
@@ -189,20 +208,25 @@ public final class TidemarkStructuredStream {
             .collectAsList()) {
           bounds.put(new TopicPartition(r.getString(0), r.getInt(1)), new long[] {r.getLong(2), r.getLong(3)});
         }
-        Map<TopicPartition, Long> committed = committer.positions();
+        Map<TopicPartition, Long> starts = committer.nextStarts();
         List<OffsetRange> ranges = new ArrayList<>();
         boolean replayed = !bounds.isEmpty();
         for (Map.Entry<TopicPartition, long[]> e : bounds.entrySet()) {
           TopicPartition tp = e.getKey();
+          long lowest = e.getValue()[0];
           long until = e.getValue()[1] + 1;
-          Long from = committed.get(tp);
+          Long from = starts.get(tp);
           if (from != null && until <= from) {
             continue; // already committed
           }
           replayed = false;
           if (from == null) {
-            Long declared = owner.start.positions().get(tp);
-            from = declared != null ? declared : e.getValue()[0]; // a partition that appeared mid-run
+            from = lowest; // a partition that appeared while the query ran: Spark reads it from its start
+          } else if (lowest < from) {
+            throw new BatchFailedException(committer.job(), committer.nextBatchId(), "Spark batch " + sparkBatchId
+                + " reads " + tp + " from offset " + lowest + ", below where the job stands (" + from + "): the"
+                + " query started from an older position than the store's (a stale checkpoint, or a second query"
+                + " on one TidemarkStructuredStream). Delete the checkpoint, or rewind the store.", null);
           }
           ranges.add(new OffsetRange(tp.topic(), tp.partition(), from, until));
         }
