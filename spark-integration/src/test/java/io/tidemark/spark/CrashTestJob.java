@@ -3,6 +3,7 @@ package io.tidemark.spark;
 import io.tidemark.spark.dstream.KafkaBatch;
 import io.tidemark.spark.dstream.TidemarkDirectStream;
 import io.tidemark.spark.sink.FileBatchSink;
+import io.tidemark.spark.sink.HBaseRecordWriter;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.spark.SparkConf;
@@ -101,7 +103,13 @@ public final class CrashTestJob {
       }
     });
 
-    if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
+    if (a.containsKey("hbase-quorum")) {
+      // idempotent by record: row key and cell timestamp from the source offset
+      HBaseRecordWriter writer = HBaseRecordWriter.of(Map.of("hbase.zookeeper.quorum", a.get("hbase-quorum"),
+          "hbase.zookeeper.property.clientPort", a.get("hbase-port")), a.get("hbase-table"), "d", r -> r.value());
+      stream.foreachBatch(batch -> writer.write(batch.rdd().map(r -> new ConsumerRecord<>(r.topic(), r.partition(),
+          r.offset(), (byte[]) null, r.value()))));
+    } else if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
       stream.foreachBatch(FileBatchSink.<KafkaBatch<String, byte[]>>of(out, CrashTestJob::lines));
     } else {
       stream.foreachBatch(batch -> lines(batch).saveAsTextFile(out + "/e" + epoch + "-batch-" + batch.batchId()));

@@ -1,0 +1,117 @@
+package io.tidemark.spark.sink;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hbase.HBaseConfiguration;
+import org.apache.hadoop.hbase.TableName;
+import org.apache.hadoop.hbase.client.BufferedMutator;
+import org.apache.hadoop.hbase.client.Connection;
+import org.apache.hadoop.hbase.client.ConnectionFactory;
+import org.apache.hadoop.hbase.client.Put;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.Function;
+
+/**
+ * An idempotent HBase output for {@link io.tidemark.spark.DeliveryGuarantee#EXACTLY_ONCE}: each
+ * Kafka record becomes one row whose key is its source ({@code <topic>/<partition>/<offset>},
+ * fixed-width, so rows sort by partition and offset) and whose cells carry the record's offset as
+ * their timestamp. A replayed batch, or a fenced driver's late write, puts exactly the same cells
+ * again: the table ends the same. Executors write through one connection per JVM and cluster,
+ * created on first use; each partition's puts are flushed before its task ends, so a batch whose
+ * output returned is in HBase before its commit.
+ *
+ * <p>Needs {@code hbase-shaded-client} on the job's class path (an optional dependency of this
+ * module).
+ */
+public final class HBaseRecordWriter implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final Map<Map<String, String>, Connection> CONNECTIONS = new ConcurrentHashMap<>();
+
+  /** The column qualifier of the value cell. */
+  public static final byte[] VALUE = "v".getBytes(StandardCharsets.UTF_8);
+
+  private final Map<String, String> hbaseConf;
+  private final String table;
+  private final byte[] family;
+  private final Function<ConsumerRecord<byte[], byte[]>, byte[]> value;
+
+  private HBaseRecordWriter(Map<String, String> hbaseConf, String table, String family,
+      Function<ConsumerRecord<byte[], byte[]>, byte[]> value) {
+    this.hbaseConf = Map.copyOf(hbaseConf);
+    this.table = Objects.requireNonNull(table, "table");
+    this.family = family.getBytes(StandardCharsets.UTF_8);
+    this.value = Objects.requireNonNull(value, "value");
+  }
+
+  /**
+   * A writer to {@code table} (an existing table with column family {@code family}) of the cluster
+   * that {@code hbaseConf} names ({@code hbase.zookeeper.quorum} at least); the value cell holds
+   * {@code value} of each record (a serializable function; the record's own value bytes for
+   * {@code ConsumerRecord::value}).
+   */
+  public static HBaseRecordWriter of(Map<String, String> hbaseConf, String table, String family,
+      Function<ConsumerRecord<byte[], byte[]>, byte[]> value) {
+    if (!hbaseConf.containsKey("hbase.zookeeper.quorum")) {
+      throw new IllegalArgumentException("hbaseConf needs hbase.zookeeper.quorum");
+    }
+    return new HBaseRecordWriter(new TreeMap<>(hbaseConf), table, family, value);
+  }
+
+  /** The row key of a record: {@code <topic>/<partition, 10 digits>/<offset, 20 digits>}. */
+  public static byte[] rowKey(String topic, int partition, long offset) {
+    return String.format("%s/%010d/%020d", topic, partition, offset).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Writes {@code records} (runs a Spark job; returns when every partition's puts are flushed). */
+  public void write(JavaRDD<ConsumerRecord<byte[], byte[]>> records) {
+    HBaseRecordWriter self = this;
+    records.foreachPartition(it -> {
+      try (BufferedMutator mutator = self.connection().getBufferedMutator(TableName.valueOf(self.table))) {
+        while (it.hasNext()) {
+          ConsumerRecord<byte[], byte[]> r = it.next();
+          Put put = new Put(rowKey(r.topic(), r.partition(), r.offset()));
+          put.addColumn(self.family, VALUE, r.offset(), self.value.call(r));
+          mutator.mutate(put);
+        }
+        mutator.flush();
+      }
+    });
+  }
+
+  private Connection connection() throws IOException {
+    Connection existing = CONNECTIONS.get(hbaseConf);
+    if (existing != null && !existing.isClosed()) {
+      return existing;
+    }
+    synchronized (CONNECTIONS) {
+      Connection c = CONNECTIONS.get(hbaseConf);
+      if (c == null || c.isClosed()) {
+        Configuration conf = HBaseConfiguration.create();
+        hbaseConf.forEach(conf::set);
+        c = ConnectionFactory.createConnection(conf);
+        CONNECTIONS.put(hbaseConf, c);
+        Connection toClose = c;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          try {
+            toClose.close();
+          } catch (IOException ignored) {
+            // the JVM is exiting
+          }
+        }, "tidemark-hbase-writer-close"));
+      }
+      return c;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "HBaseRecordWriter[" + table + "]";
+  }
+}
