@@ -239,12 +239,15 @@ public final class BatchCommitter {
   private void commit(long batchId, List<OffsetRange> given, Map<String, String> metadata,
       Map<String, String> prepared) {
     List<OffsetRange> ranges = new ArrayList<>(given);
-    for (PositionReset r : pendingResets) {
-      if (ranges.stream().noneMatch(g -> g.topicPartition().equals(r.partition()))) {
-        // the reset must be committed with its partition even when the batch read nothing there
-        ranges.add(OffsetRange.of(r.partition(), r.newPosition(), r.newPosition()));
+    // resets and the starts of partitions new to the store are committed with the first batch,
+    // with an empty range where the batch read nothing, so the store keeps where they begin
+    Map<TopicPartition, Long> declare = new LinkedHashMap<>(pendingStarts);
+    pendingResets.forEach(r -> declare.put(r.partition(), r.newPosition()));
+    declare.forEach((tp, at) -> {
+      if (ranges.stream().noneMatch(g -> g.topicPartition().equals(tp))) {
+        ranges.add(OffsetRange.of(tp, at, at));
       }
-    }
+    });
     OffsetCommit.Builder b = OffsetCommit.builder(job, batchId, epoch).ranges(ranges).resets(pendingResets);
     Map<TopicPartition, Long> starts = new LinkedHashMap<>();
     for (OffsetRange r : ranges) {

@@ -157,6 +157,27 @@ class DirectStreamIT {
   }
 
   @Test
+  void aPatternReadsEveryMatchingTopicAndNoOther() throws Exception {
+    broker.createTopic("pattern-a", 1);
+    broker.createTopic("pattern-b", 2);
+    broker.createTopic("unpatterned", 1);
+    SparkTestSupport.produce(broker, "pattern-a", 1, 0, 10);
+    SparkTestSupport.produce(broker, "pattern-b", 2, 100, 10);
+    SparkTestSupport.produce(broker, "unpatterned", 1, 900, 10);
+    TidemarkDirectStream<String, byte[]> stream = TidemarkDirectStream.<String, byte[]>builder(ssc).job("job-pattern")
+        .topicPattern(java.util.regex.Pattern.compile("pattern-.*"))
+        .kafkaParams(SparkTestSupport.kafkaParams(broker, "g-pattern")).store(store)
+        .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build();
+    stream.foreachBatch(DirectStreamIT::collect);
+    ssc.start();
+    await().atMost(Duration.ofSeconds(60)).until(() -> SEEN.size() >= 30);
+    ssc.stop(false, true);
+    assertThat(SEEN).hasSize(30).noneMatch(v -> v.endsWith(":90") || v.compareTo("0:900") >= 0 && v.startsWith("0:9"));
+    assertThat(store.read("job-pattern").positions().keySet()).extracting(TopicPartition::topic)
+        .containsOnly("pattern-a", "pattern-b");
+  }
+
+  @Test
   void buildNamesEveryMissingOptionAndRefusesAutoCommit() {
     assertThatThrownBy(() -> TidemarkDirectStream.<String, byte[]>builder(ssc).kafkaParams(Map.of(
         "enable.auto.commit", "true")).build())

@@ -7,6 +7,7 @@ import io.tidemark.offsets.HistoryEntry;
 import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.OffsetStores;
 import io.tidemark.spark.sink.FileBatchSink;
+import io.tidemark.spark.structured.ProgressMirror;
 import io.tidemark.spark.structured.TidemarkStructuredStream;
 import io.tidemark.testkit.KafkaBroker;
 import java.nio.file.Files;
@@ -117,6 +118,29 @@ class StructuredStreamIT {
     assertThat(lines).hasSize(400).doesNotHaveDuplicates();
     try (Stream<Path> pending = Files.list(out.resolve(FileBatchSink.PENDING))) {
       assertThat(pending).as("nothing left unpublished").isEmpty();
+    }
+  }
+
+  @Test
+  void aProgressMirrorShowsAQueryThatKeepsItsOwnCheckpoint() throws Exception {
+    String topic = "structured-mirror";
+    broker.createTopic(topic, 3);
+    SparkTestSupport.produce(broker, topic, 3, 0, 50);
+    ProgressMirror mirror = ProgressMirror.claim(store, "mirror-" + topic);
+    spark.streams().addListener(mirror);
+    try {
+      spark.readStream().format("kafka").option("kafka.bootstrap.servers", broker.bootstrapServers())
+          .option("subscribe", topic).option("startingOffsets", "earliest").load()
+          .writeStream().format("noop").option("checkpointLocation", dir.resolve("mirror-checkpoint").toString())
+          .trigger(Trigger.AvailableNow()).start().awaitTermination();
+      // listener events arrive on Spark's bus, after the batch
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+          .until(() -> store.read("mirror-" + topic).positions().equals(broker.endOffsets(topic)));
+      assertThat(mirror.failures()).isZero();
+      HistoryEntry.Committed last = (HistoryEntry.Committed) store.history("mirror-" + topic, 1).get(0);
+      assertThat(last.commit().metadata()).containsKeys(TidemarkStructuredStream.SPARK_BATCH_ID_KEY, "spark.query-id");
+    } finally {
+      spark.streams().removeListener(mirror);
     }
   }
 

@@ -41,6 +41,8 @@ public class AvroDeserializer<T> implements Deserializer<T> {
   private boolean specific;
   private Optional<Schema> readerSchema = Optional.empty();
   private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
+  /** Writer schemas the reader schema cannot read: one check each, not one per record. */
+  private final Map<Integer, ReaderSchemaException> readerFailures = new ConcurrentHashMap<>();
   /** The reader of the last id seen: most topics carry one schema at a time, so most records skip the map. */
   private volatile LastReader lastReader;
 
@@ -97,6 +99,10 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             + " (" + e.getMessage() + ")", e);
       }
       try {
+        ReaderSchemaException known = readerFailures.get(id);
+        if (known != null) {
+          throw new ReaderSchemaException(known.getMessage()); // checked once per writer schema
+        }
         reader = readers.computeIfAbsent(id, i -> reader(i, writer));
       } catch (ReaderSchemaException e) {
         throw e;
@@ -157,11 +163,17 @@ public class AvroDeserializer<T> implements Deserializer<T> {
   private DatumReader<Object> reader(int id, Schema writer) {
     Schema reader = specific ? readerSchema.orElseGet(() -> generatedSchema(writer)) : readerSchema.orElse(writer);
     if (reader != writer) {
-      CompatibilityChecker.Result check = CompatibilityChecker.check(reader, List.of(writer), CompatibilityLevel.BACKWARD);
-      if (!check.compatible()) {
-        throw new ReaderSchemaException("the reader schema " + reader.getFullName() + " cannot read writer schema "
-            + id + ": " + check.incompatibilities() + ". Change avro.reader.schema (or the generated class) so it"
-            + " can: for example give the fields the writer lacks a default.");
+      // Avro's resolving reader matches records by position in the tree, not by name: a reader in
+      // another namespace reads fine, so name mismatches are not counted against it
+      List<CompatibilityChecker.Incompatibility> problems = CompatibilityChecker.check(reader, List.of(writer),
+          CompatibilityLevel.BACKWARD).incompatibilities().stream().filter(i -> !i.type().equals("NAME_MISMATCH"))
+          .toList();
+      if (!problems.isEmpty()) {
+        ReaderSchemaException e = new ReaderSchemaException("the reader schema " + reader.getFullName()
+            + " cannot read writer schema " + id + ": " + problems + ". Change avro.reader.schema (or the generated"
+            + " class) so it can: for example give the fields the writer lacks a default.");
+        readerFailures.put(id, e);
+        throw e;
       }
     }
     return specific ? new SpecificDatumReader<>(writer, reader) : new GenericDatumReader<>(writer, reader);

@@ -208,7 +208,7 @@ public final class AvroSerdeConfig {
   }
 
   /**
-   * The serdes need Avro 1.12 (its class validator, and its decoder's refusal of lengths beyond
+   * The serdes need Avro 1.12.2 (its class validator, and its decoder's refusal of lengths beyond
    * the input). Spark 3.5 ships Avro 1.11, which wins on a {@code spark-submit} class path unless
    * the job's jars come first: say so at configure time, not as a {@code NoClassDefFoundError}
    * deep in a record.
@@ -218,8 +218,8 @@ public final class AvroSerdeConfig {
       Class.forName("org.apache.avro.util.ClassSecurityValidator", false, AvroSerdeConfig.class.getClassLoader());
     } catch (ClassNotFoundException e) {
       String found = Schema.class.getPackage() == null ? null : Schema.class.getPackage().getImplementationVersion();
-      throw new ConfigException("tidemark-serde-avro needs Avro 1.12, but the class path has Avro "
-          + (found == null ? "older than 1.12" : found) + " (from " + Schema.class.getProtectionDomain().getCodeSource()
+      throw new ConfigException("tidemark-serde-avro needs Avro 1.12.2 or newer, but the class path has Avro "
+          + (found == null ? "older than 1.12.2" : found) + " (from " + Schema.class.getProtectionDomain().getCodeSource()
           + "). Spark 3.5 ships Avro 1.11: with spark-submit set spark.driver.userClassPathFirst=true and"
           + " spark.executor.userClassPathFirst=true, or shade Avro 1.12 into the job's jar.");
     }

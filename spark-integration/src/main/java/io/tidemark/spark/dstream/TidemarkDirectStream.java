@@ -170,6 +170,9 @@ public final class TidemarkDirectStream<K, V> {
       ssc.awaitTermination();
     } catch (RuntimeException e) {
       if (committer.failure().isEmpty()) {
+        if (ssc.getState() == org.apache.spark.streaming.StreamingContextState.STOPPED) {
+          close();
+        }
         throw e;
       }
     }
@@ -242,6 +245,7 @@ public final class TidemarkDirectStream<K, V> {
     private final JavaStreamingContext ssc;
     private String job;
     private List<String> topics;
+    private java.util.regex.Pattern topicPattern;
     private Map<String, Object> kafkaParams;
     private OffsetStore store;
     private String storeUri;
@@ -262,6 +266,17 @@ public final class TidemarkDirectStream<K, V> {
     /** The topics read. */
     public Builder<K, V> topics(List<String> topics) {
       this.topics = List.copyOf(topics);
+      this.topicPattern = null;
+      return this;
+    }
+
+    /**
+     * The topics read: every existing topic whose whole name matches {@code pattern}, listed at
+     * {@link #build()}. Topics created later that match are read from the job's next start.
+     */
+    public Builder<K, V> topicPattern(java.util.regex.Pattern pattern) {
+      this.topicPattern = Objects.requireNonNull(pattern, "pattern");
+      this.topics = null;
       return this;
     }
 
@@ -311,8 +326,15 @@ public final class TidemarkDirectStream<K, V> {
      */
     public TidemarkDirectStream<K, V> build() {
       List<String> problems = new ArrayList<>();
-      JobStart.checkCommon(problems, job, topics, guarantee, store != null || storeUri != null);
       Map<String, Object> params = kafkaParams == null ? new HashMap<>() : new HashMap<>(kafkaParams);
+      List<String> read = topics;
+      if (topicPattern != null && params.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG) != null) {
+        read = matchingTopics(topicPattern, adminProps(params));
+        if (read.isEmpty()) {
+          problems.add("no topic matches the pattern " + topicPattern.pattern());
+        }
+      }
+      JobStart.checkCommon(problems, job, read, guarantee, store != null || storeUri != null);
       for (String required : List.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ConsumerConfig.GROUP_ID_CONFIG,
           ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG)) {
         if (params.get(required) == null) {
@@ -333,7 +355,7 @@ public final class TidemarkDirectStream<K, V> {
         params.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         LOG.warn("enable.auto.commit was not set: set to false (the store holds the positions, not the group)");
       }
-      JobStart.Started started = JobStart.start(store, storeUri, job, topics, adminProps(params), resolver, guarantee,
+      JobStart.Started started = JobStart.start(store, storeUri, job, read, adminProps(params), resolver, guarantee,
           listeners);
       try {
         JavaInputDStream<ConsumerRecord<K, V>> stream = KafkaUtils.createDirectStream(ssc,
@@ -346,6 +368,18 @@ public final class TidemarkDirectStream<K, V> {
           started.store().close();
         }
         throw e;
+      }
+    }
+
+    private static List<String> matchingTopics(java.util.regex.Pattern pattern, Properties admin) {
+      try (org.apache.kafka.clients.admin.Admin client = org.apache.kafka.clients.admin.Admin.create(admin)) {
+        return client.listTopics().names().get(30, java.util.concurrent.TimeUnit.SECONDS).stream()
+            .filter(t -> pattern.matcher(t).matches()).sorted().toList();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while listing topics for " + pattern.pattern(), e);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        throw new IllegalStateException("cannot list the topics to match " + pattern.pattern() + ": " + e, e);
       }
     }
 

@@ -89,8 +89,9 @@ public final class FileBatchSink<B> implements TransactionalOutput<B> {
     Path to = new Path(root, batchDirectory(batchId));
     FileSystem fs = to.getFileSystem(hadoopConf());
     if (fs.exists(to)) {
-      if (name.equals(marker(fs, to))) {
-        return; // published already (a publish repeated after a restart)
+      String published = marker(fs, to);
+      if (name.equals(published) || (published == null && !fs.exists(from))) {
+        return; // published already (a publish repeated after a restart; or by a version without markers)
       }
       if (!fs.exists(from)) {
         throw new IOException("cannot publish batch " + batchId + ": " + to + " holds other output (prepared as "
@@ -120,14 +121,28 @@ public final class FileBatchSink<B> implements TransactionalOutput<B> {
   public void discardUncommitted(long lastCommittedBatchId, Map<String, String> lastPrepared) throws IOException {
     Path pending = new Path(root, PENDING);
     FileSystem fs = pending.getFileSystem(hadoopConf());
-    if (!fs.exists(pending)) {
+    if (!fs.exists(new Path(root))) {
       return;
     }
+    fs.mkdirs(pending);
     String keep = lastPrepared.get("dir");
     for (FileStatus s : fs.listStatus(pending)) {
       if (!s.getPath().getName().equals(keep)) {
         LOG.info("discarding {}: prepared, never committed", s.getPath());
         fs.delete(s.getPath(), true);
+      }
+    }
+    // batches above the last committed one were published before the job was rewound: the
+    // batches that follow write their records again, so the old ones leave readers' view
+    for (FileStatus s : fs.listStatus(new Path(root))) {
+      String n = s.getPath().getName();
+      if (n.matches(BATCH_PREFIX + "\\d{19}")
+          && Long.parseLong(n.substring(BATCH_PREFIX.length())) > lastCommittedBatchId) {
+        Path aside = new Path(new Path(root, REPLACED), n + "-" + System.currentTimeMillis());
+        fs.mkdirs(aside.getParent());
+        fs.rename(s.getPath(), aside);
+        LOG.warn("{} is above the last committed batch {} (the job was rewound): moved to {}", s.getPath(),
+            lastCommittedBatchId, aside);
       }
     }
   }

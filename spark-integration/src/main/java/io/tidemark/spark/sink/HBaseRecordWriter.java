@@ -28,7 +28,7 @@ import org.apache.spark.api.java.function.Function;
  * output returned is in HBase before its commit.
  *
  * <p>Needs {@code hbase-shaded-client} on the job's class path (an optional dependency of this
- * module).
+ * module), and a column family without a TTL (cell timestamps are offsets: see {@link #write}).
  */
 public final class HBaseRecordWriter implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -41,6 +41,7 @@ public final class HBaseRecordWriter implements Serializable {
   private final String table;
   private final byte[] family;
   private final Function<ConsumerRecord<byte[], byte[]>, byte[]> value;
+  private transient volatile boolean checked;
 
   private HBaseRecordWriter(Map<String, String> hbaseConf, String table, String family,
       Function<ConsumerRecord<byte[], byte[]>, byte[]> value) {
@@ -69,8 +70,24 @@ public final class HBaseRecordWriter implements Serializable {
     return String.format("%s/%010d/%020d", topic, partition, offset).getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Writes {@code records} (runs a Spark job; returns when every partition's puts are flushed). */
-  public void write(JavaRDD<ConsumerRecord<byte[], byte[]>> records) {
+  /**
+   * Writes {@code records} (runs a Spark job; returns when every partition's puts are flushed).
+   *
+   * @throws IllegalStateException when the family keeps cells for a limited time: cell timestamps
+   *     are offsets, which HBase reads as times near 1970, so such cells would expire at once
+   */
+  public void write(JavaRDD<ConsumerRecord<byte[], byte[]>> records) throws IOException {
+    if (!checked) {
+      try (org.apache.hadoop.hbase.client.Admin admin = connection().getAdmin()) {
+        int ttl = admin.getDescriptor(TableName.valueOf(table)).getColumnFamily(family).getTimeToLive();
+        if (ttl != org.apache.hadoop.hbase.HConstants.FOREVER) {
+          throw new IllegalStateException("column family " + new String(family, StandardCharsets.UTF_8) + " of "
+              + table + " has a TTL of " + ttl + " s; HBaseRecordWriter stamps cells with source offsets, which"
+              + " HBase reads as times near 1970, so they would expire at once. Use a family without a TTL.");
+        }
+      }
+      checked = true;
+    }
     HBaseRecordWriter self = this;
     records.foreachPartition(it -> {
       try (BufferedMutator mutator = self.connection().getBufferedMutator(TableName.valueOf(self.table))) {
