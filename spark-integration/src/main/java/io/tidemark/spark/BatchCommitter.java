@@ -142,6 +142,15 @@ public final class BatchCommitter {
     return java.util.Optional.ofNullable(failure);
   }
 
+  /**
+   * Records a batch failure an adapter found before running the batch (for example a batch that
+   * reads below the job's position): no later batch runs. Returns {@code failure} for throwing.
+   */
+  public BatchFailedException fail(BatchFailedException failure) {
+    this.failure = Objects.requireNonNull(failure, "failure");
+    return failure;
+  }
+
   /** Adds a listener told of each batch's steps (on the driver, in the batch's thread). */
   public void addListener(BatchListener listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));

@@ -145,6 +145,31 @@ class StructuredStreamIT {
   }
 
   @Test
+  void aCheckpointBehindTheStoreFailsItsBatchInsteadOfWritingTwice() throws Exception {
+    String topic = "structured-stale";
+    broker.createTopic(topic, 1);
+    SparkTestSupport.produce(broker, topic, 1, 0, 100);
+    Path stale = dir.resolve("stale-checkpoint");
+    TidemarkStructuredStream first = tidemark(topic, DeliveryGuarantee.AT_LEAST_ONCE);
+    first.readStream().writeStream().foreachBatch(first.foreachBatch((batch, id) -> SEEN.addAll(values(batch)
+        .collectAsList()))).option("checkpointLocation", stale.toString()).trigger(Trigger.AvailableNow()).start()
+        .awaitTermination();
+    SparkTestSupport.produce(broker, topic, 1, 100, 50);
+    runAvailableNow(tidemark(topic, DeliveryGuarantee.AT_LEAST_ONCE)); // another checkpoint moves the store on
+    assertThat(SEEN).hasSize(150);
+
+    SparkTestSupport.produce(broker, topic, 1, 150, 50);
+    TidemarkStructuredStream third = tidemark(topic, DeliveryGuarantee.AT_LEAST_ONCE);
+    assertThatThrownBy(() -> third.readStream().writeStream().foreachBatch(third.foreachBatch((batch, id) ->
+        SEEN.addAll(values(batch).collectAsList()))).option("checkpointLocation", stale.toString())
+        .trigger(Trigger.AvailableNow()).start().awaitTermination())
+        .hasStackTraceContaining("below where the job stands (150)");
+    assertThat(third.failure()).isPresent();
+    assertThat(SEEN).as("nothing written twice").hasSize(150);
+    assertThat(store.read("job-" + topic).positions().values()).containsExactly(150L);
+  }
+
+  @Test
   void buildRefusesOptionsTheStoreOwns() {
     assertThatThrownBy(() -> TidemarkStructuredStream.builder(spark).job("j").topics(List.of("t")).store(store)
         .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).kafkaOption("startingOffsets", "earliest").build())

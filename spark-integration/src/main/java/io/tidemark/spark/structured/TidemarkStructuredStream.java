@@ -223,10 +223,10 @@ public final class TidemarkStructuredStream {
           if (from == null) {
             from = lowest; // a partition that appeared while the query ran: Spark reads it from its start
           } else if (lowest < from) {
-            throw new BatchFailedException(committer.job(), committer.nextBatchId(), "Spark batch " + sparkBatchId
+            throw committer.fail(new BatchFailedException(committer.job(), committer.nextBatchId(), "Spark batch " + sparkBatchId
                 + " reads " + tp + " from offset " + lowest + ", below where the job stands (" + from + "): the"
                 + " query started from an older position than the store's (a stale checkpoint, or a second query"
-                + " on one TidemarkStructuredStream). Delete the checkpoint, or rewind the store.", null);
+                + " on one TidemarkStructuredStream). Delete the checkpoint, or rewind the store.", null));
           }
           ranges.add(new OffsetRange(tp.topic(), tp.partition(), from, until));
         }
@@ -236,9 +236,9 @@ public final class TidemarkStructuredStream {
           return;
         }
         if (ranges.size() < bounds.size()) {
-          throw new BatchFailedException(committer.job(), committer.nextBatchId(), "Spark batch " + sparkBatchId
+          throw committer.fail(new BatchFailedException(committer.job(), committer.nextBatchId(), "Spark batch " + sparkBatchId
               + " is partly in the store already: the query's checkpoint and the store disagree. Delete the query's"
-              + " checkpoint to start from the store (or rewind the store to the checkpoint's batch).", null);
+              + " checkpoint to start from the store (or rewind the store to the checkpoint's batch).", null));
         }
         committer.runBatch(ranges, Map.of(SPARK_BATCH_ID_KEY, Long.toString(sparkBatchId)),
             work.create(rows, committer.nextBatchId()));
