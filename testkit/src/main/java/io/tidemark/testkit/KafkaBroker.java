@@ -134,12 +134,19 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, A
     return this;
   }
 
-  private static String clusterId() {
+  static String clusterId() {
     // Kafka cluster ids are 16 bytes, base64url without padding (what `kafka-storage random-uuid` prints).
-    UUID uuid = UUID.randomUUID();
-    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(16);
-    buf.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
-    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(buf.array());
+    // One in 64 of those starts with '-', which the storage tool's argument parser takes for an
+    // option ("--cluster-id: expected one argument"); Kafka's own Uuid.randomUuid() draws again then.
+    while (true) {
+      UUID uuid = UUID.randomUUID();
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(16);
+      buf.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
+      String id = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(buf.array());
+      if (!id.startsWith("-")) {
+        return id;
+      }
+    }
   }
 
   private void launch(Path props) {
