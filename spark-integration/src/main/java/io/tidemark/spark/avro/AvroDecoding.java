@@ -265,10 +265,6 @@ public final class AvroDecoding implements Serializable {
         return p;
       });
     }
-
-    static int deserializers() {
-      return DESERIALIZERS.size();
-    }
   }
 
   /** Options of an {@link AvroDecoding}. */
@@ -317,10 +313,5 @@ public final class AvroDecoding implements Serializable {
   @Override
   public String toString() {
     return "AvroDecoding[" + policy + (deadLetterTopic == null ? "" : " to " + deadLetterTopic) + "]";
-  }
-
-  /** Not API: how many deserializers this JVM holds (one per configuration). */
-  static int deserializersInThisJvm() {
-    return ExecutorSerdes.deserializers();
   }
 }
