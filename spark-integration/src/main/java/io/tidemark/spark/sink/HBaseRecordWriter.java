@@ -27,6 +27,9 @@ import org.apache.spark.api.java.function.Function;
  * created on first use; each partition's puts are flushed before its task ends, so a batch whose
  * output returned is in HBase before its commit.
  *
+ * <p>{@link #writeCells} writes aggregate rows the same way: each cell is keyed by its source
+ * record, so a row grouping many records (shipments per minute, say) is exact after replays too.
+ *
  * <p>Needs {@code hbase-shaded-client} on the job's class path (an optional dependency of this
  * module), and a column family without a TTL (cell timestamps are offsets: see {@link #write}).
  */
@@ -65,18 +68,69 @@ public final class HBaseRecordWriter implements Serializable {
     return new HBaseRecordWriter(new TreeMap<>(hbaseConf), table, family, value);
   }
 
+  /**
+   * A writer to {@code table}'s family {@code family}, whose {@link #write} stores each record's own
+   * value bytes (and whose {@link #writeCells} stores the cells' values).
+   */
+  public static HBaseRecordWriter of(Map<String, String> hbaseConf, String table, String family) {
+    return of(hbaseConf, table, family, ConsumerRecord::value);
+  }
+
   /** The row key of a record: {@code <topic>/<partition, 10 digits>/<offset, 20 digits>}. */
   public static byte[] rowKey(String topic, int partition, long offset) {
     return String.format("%s/%010d/%020d", topic, partition, offset).getBytes(StandardCharsets.UTF_8);
   }
 
   /**
-   * Writes {@code records} (runs a Spark job; returns when every partition's puts are flushed).
+   * One cell of an aggregate row, tied to the Kafka record it comes from: {@link #writeCells} puts
+   * {@code value} into row {@code row} under the qualifier {@link #rowKey rowKey(topic, partition,
+   * offset)}, stamped with the offset. Rows can group records any way (per minute and product,
+   * per customer); a replay puts the same cells again, so reading a row (its cells, or the sum of
+   * their values) counts each source record once.
+   *
+   * @param row the row key
+   * @param topic the source topic
+   * @param partition the source partition
+   * @param offset the source offset
+   * @param value the cell's value
+   */
+  public record SourcedCell(byte[] row, String topic, int partition, long offset, byte[] value) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Checks the fields. */
+    public SourcedCell {
+      Objects.requireNonNull(row, "row");
+      Objects.requireNonNull(topic, "topic");
+      Objects.requireNonNull(value, "value");
+    }
+  }
+
+  /**
+   * Writes {@code records}, one row per record (runs a Spark job; returns when every partition's
+   * puts are flushed).
    *
    * @throws IllegalStateException when the family keeps cells for a limited time: cell timestamps
    *     are offsets, which HBase reads as times near 1970, so such cells would expire at once
    */
   public void write(JavaRDD<ConsumerRecord<byte[], byte[]>> records) throws IOException {
+    Function<ConsumerRecord<byte[], byte[]>, byte[]> valueOf = value;
+    put(records.map(r -> new Cell(rowKey(r.topic(), r.partition(), r.offset()), VALUE, r.offset(), valueOf.call(r))));
+  }
+
+  /**
+   * Writes {@code cells}, each in its own row under the qualifier of its source record (runs a
+   * Spark job; returns when every partition's puts are flushed). The writer's value function is
+   * not used.
+   *
+   * @throws IllegalStateException when the family has a TTL (see {@link #write})
+   */
+  public void writeCells(JavaRDD<SourcedCell> cells) throws IOException {
+    put(cells.map(c -> new Cell(c.row(), rowKey(c.topic(), c.partition(), c.offset()), c.offset(), c.value())));
+  }
+
+  private record Cell(byte[] row, byte[] qualifier, long timestamp, byte[] value) implements Serializable {}
+
+  private void put(JavaRDD<Cell> cells) throws IOException {
     if (!checked) {
       try (org.apache.hadoop.hbase.client.Admin admin = connection().getAdmin()) {
         int ttl = admin.getDescriptor(TableName.valueOf(table)).getColumnFamily(family).getTimeToLive();
@@ -89,13 +143,11 @@ public final class HBaseRecordWriter implements Serializable {
       checked = true;
     }
     HBaseRecordWriter self = this;
-    records.foreachPartition(it -> {
+    cells.foreachPartition(it -> {
       try (BufferedMutator mutator = self.connection().getBufferedMutator(TableName.valueOf(self.table))) {
         while (it.hasNext()) {
-          ConsumerRecord<byte[], byte[]> r = it.next();
-          Put put = new Put(rowKey(r.topic(), r.partition(), r.offset()));
-          put.addColumn(self.family, VALUE, r.offset(), self.value.call(r));
-          mutator.mutate(put);
+          Cell c = it.next();
+          mutator.mutate(new Put(c.row()).addColumn(self.family, c.qualifier(), c.timestamp(), c.value()));
         }
         mutator.flush();
       }
