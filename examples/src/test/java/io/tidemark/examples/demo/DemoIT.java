@@ -1,0 +1,84 @@
+package io.tidemark.examples.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's first command, {@code bin/demo}, run as a user runs it (the build has just made
+ * what it needs, so the script starts the demo at once): a short run must pass its own
+ * verification after a kill; a bad option and {@code --help} answer at once; and Ctrl-C leaves
+ * nothing running.
+ */
+class DemoIT {
+  private static final Path ROOT = Path.of(System.getProperty("tidemark.root", "..")).toAbsolutePath().normalize();
+
+  private record Run(int exitCode, String output) {}
+
+  private static Process start(Path log, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of("bash", ROOT.resolve("bin/demo").toString()));
+    command.addAll(List.of(args));
+    Files.createDirectories(log.getParent());
+    return new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile())
+        .start();
+  }
+
+  private static Run run(Duration timeout, String name, String... args) throws Exception {
+    Path log = Path.of("demo-it", name + ".log").toAbsolutePath();
+    Process p = start(log, args);
+    if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+      throw new AssertionError("bin/demo did not end within " + timeout + "; its output: " + log);
+    }
+    return new Run(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aShortRunWithOneKillPassesItsVerification() throws Exception {
+    Run r = run(Duration.ofMinutes(5), "short", "--records", "2000", "--rate", "200", "--kills", "1", "--seed", "26",
+        "--work", Path.of("demo-it", "short").toAbsolutePath().toString());
+    assertThat(r.output()).contains("KILLED the driver (SIGKILL)", "the driver stopped gracefully",
+        "PASS: the output keeps the exactly-once promise");
+    assertThat(r.output()).containsPattern("produced\\s+2,000").containsPattern("consumed \\(distinct\\)\\s+2,000")
+        .containsPattern("duplicated\\s+0 ").containsPattern("lost\\s+0 ");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+  }
+
+  @Test
+  void helpListsEveryOptionAndABadOptionIsRefused() throws Exception {
+    Run help = run(Duration.ofMinutes(2), "help", "--help");
+    assertThat(help.exitCode()).isZero();
+    assertThat(help.output()).contains("--store", "--records", "--guarantee", "--kills", "zk (default), hbase");
+    Run bad = run(Duration.ofMinutes(2), "bad", "--store", "cassandra");
+    assertThat(bad.exitCode()).isEqualTo(2);
+    assertThat(bad.output()).contains("--store must be zk, hbase or file, not cassandra");
+  }
+
+  @Test
+  void ctrlCLeavesNothingRunning() throws Exception {
+    Path log = Path.of("demo-it", "interrupted.log").toAbsolutePath();
+    Process demo = start(log, "--records", "100000", "--rate", "500", "--work",
+        Path.of("demo-it", "interrupted").toAbsolutePath().toString());
+    // the broker, the registry and the driver are running: the demo's progress line is out
+    await("the demo's first progress line").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
+        .until(() -> !demo.isAlive() || Files.readString(log).contains(" committed "));
+    assertThat(demo.isAlive()).as("the demo runs; its output: %s", log).isTrue();
+    List<ProcessHandle> children = demo.descendants().toList();
+    assertThat(children).as("the broker, the registry and the driver").hasSizeGreaterThanOrEqualTo(3);
+
+    new ProcessBuilder("kill", "-INT", String.valueOf(demo.pid())).start().waitFor(); // what Ctrl-C sends
+    assertThat(demo.waitFor(60, TimeUnit.SECONDS)).as("the demo ends after Ctrl-C").isTrue();
+    await("every process the demo started to end").atMost(Duration.ofSeconds(30))
+        .until(() -> children.stream().noneMatch(ProcessHandle::isAlive));
+  }
+}
