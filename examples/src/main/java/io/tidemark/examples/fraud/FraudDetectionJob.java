@@ -8,12 +8,15 @@ import io.tidemark.spark.avro.BadRecordPolicy;
 import io.tidemark.spark.dstream.TidemarkDirectStream;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.spark.streaming.Durations;
 import org.apache.spark.streaming.api.java.JavaStreamingContext;
@@ -43,7 +46,8 @@ public final class FraudDetectionJob {
       "job", "the job's name in the store (default fraud-detection)",
       "batch-ms", "batch interval in milliseconds (default 1000)",
       "max-rate", "records per partition per second, at most (default 2000)",
-      "stop-marker", "a file whose creation stops the job gracefully");
+      "stop-marker", "a file whose creation stops the job gracefully",
+      "alerts-timeout-ms", "how long an alert's send may wait for the alerts topic (default 60000)");
 
   public static void main(String[] args) throws Exception {
     JobOptions o = JobOptions.parse("FraudDetectionJob",
@@ -73,7 +77,8 @@ public final class FraudDetectionJob {
             Map.of("bootstrap.servers", bootstrap))
         .build();
     KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-        bootstrap, ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+        bootstrap, ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+        ProducerConfig.MAX_BLOCK_MS_CONFIG, o.getInt("alerts-timeout-ms", 60_000)),
         new StringSerializer(), new StringSerializer());
 
     stream.foreachBatch(batch -> {
@@ -88,11 +93,15 @@ public final class FraudDetectionJob {
           .reduceByKey((a, b) -> new long[] {a[0] + b[0], a[1] + b[1]})
           .filter(e -> e._2()[0] > limit)
           .collect();
+      List<Future<RecordMetadata>> sent = new ArrayList<>();
       for (Tuple2<Tuple2<String, Long>, long[]> e : over) {
-        producer.send(new ProducerRecord<>(alerts, alertKey(e._1()._1(), e._1()._2()),
-            alertJson(e._1()._1(), e._1()._2(), windowMs, e._2()[0], e._2()[1])));
+        sent.add(producer.send(new ProducerRecord<>(alerts, alertKey(e._1()._1(), e._1()._2()),
+            alertJson(e._1()._1(), e._1()._2(), windowMs, e._2()[0], e._2()[1]))));
       }
-      producer.flush(); // the alerts are in Kafka before the batch commits
+      producer.flush();
+      for (Future<RecordMetadata> f : sent) {
+        f.get(); // every alert is in Kafka before the batch commits; a failed send fails the batch
+      }
       decoded.addCommitMetadata(batch);
     });
     try {

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidemark.examples.JobOptions;
 import io.tidemark.examples.Shipments;
+import io.tidemark.examples.StreamRunner;
 import io.tidemark.examples.Streams;
+import io.tidemark.offsets.OffsetStore;
+import io.tidemark.offsets.OffsetStores;
 import io.tidemark.serde.avro.AvroSerializer;
 import io.tidemark.spark.avro.AvroDecoding;
 import io.tidemark.testkit.KafkaBroker;
@@ -96,5 +99,24 @@ class FraudDetectionJobIT {
         Duration.ofSeconds(30));
     assertThat(dead).extracting(ConsumerRecord::value).containsExactlyInAnyOrderElementsOf(malformed);
     assertThat(dead).allSatisfy(d -> assertThat(d.headers().lastHeader(AvroDecoding.HEADER_ERROR)).isNotNull());
+  }
+
+  @Test
+  void anAlertThatCannotBeSentFailsItsBatchWhichIsNotCommitted() throws Exception {
+    broker.createTopic("card-spend", 1);
+    AvroSerializer<GenericRecord> ser = new AvroSerializer<>();
+    ser.configure(Map.of("schema.registry.url", registry.baseUrl()), false);
+    broker.produce(List.of(new ProducerRecord<>("card-spend", 0, null, transaction(ser, "card-x", 200_000, 1))));
+
+    Path dir = Files.createTempDirectory("fraud-no-alerts-topic");
+    String store = "file:" + dir.resolve("offsets");
+    JobOptions o = JobOptions.parse("FraudDetectionJob", "", FraudDetectionJob.OPTIONS, new String[] {"--bootstrap",
+        broker.bootstrapServers(), "--registry", registry.baseUrl(), "--store", store, "--topic", "card-spend",
+        "--job", "fraud-no-alerts-topic", "--alerts", "no-such-topic", "--alerts-timeout-ms", "2000"});
+    assertThat(FraudDetectionJob.run(o)).as("the job stops on the failed batch").isEqualTo(StreamRunner.FAILED);
+    try (OffsetStore offsets = OffsetStores.open(store)) {
+      assertThat(offsets.read("fraud-no-alerts-topic").positions()).as("nothing committed: a restart reads it again")
+          .isEmpty();
+    }
   }
 }
