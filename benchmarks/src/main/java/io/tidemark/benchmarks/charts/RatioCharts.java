@@ -72,8 +72,11 @@ public final class RatioCharts {
         }
         if (numeric) {
           List<String> label = new ArrayList<>();
-          c.labels().forEach(l -> label.add(row.get(column(header, l, c)).replace("`", "")));
-          labels.add(String.join(" ", label));
+          for (String l : c.labels()) {
+            String cell = row.get(column(header, l, c)).replace("`", "");
+            label.add(l.equals("partitions") ? cell + (cell.equals("1") ? " partition" : " partitions") : cell);
+          }
+          labels.add(String.join(", ", label));
           values.add(v);
         }
       }
