@@ -14,13 +14,20 @@ need_tools() {
 build_examples() {
   local stamp="$root/examples/target/run.classpath"
   if [ -f "$stamp" ] && [ -z "$(find "$root" \( -name target -o -name .git \) -prune -o \
-      \( -name pom.xml -o -path '*/src/main/*' \) -newer "$stamp" -print -quit)" ]; then
+      \( -name pom.xml -o -path '*/src/main/*' -o -path '*/src/run/*' \) -newer "$stamp" -print -quit)" ]; then
     return
   fi
   need_tools
   echo "building Tidemark's examples (first run: a few minutes, and about 1 GB of dependencies into ~/.m2) ..." >&2
   (cd "$root" && mvn -B -q -pl examples -am package -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true) >&2
   touch "$stamp"
+}
+
+# The JVM options every examples JVM needs: Spark's flags on Java 17, and the Maven repository the
+# build used (the demo's servers come from it).
+examples_jvm_options() {
+  cat "$root/examples/target/jvm.flags"
+  echo "-Dtidemark.testkit.m2=$(cat "$root/examples/target/m2.path")"
 }
 
 examples_classpath() {

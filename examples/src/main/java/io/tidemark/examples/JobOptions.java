@@ -104,9 +104,27 @@ public final class JobOptions {
     return values.containsKey(name);
   }
 
-  /** An integer option. */
+  /** An integer option; a value that is not one is refused, naming the option. */
   public int getInt(String name, int fallback) {
-    return Integer.parseInt(get(name, String.valueOf(fallback)));
+    return (int) number(name, fallback, Integer.MIN_VALUE, Integer.MAX_VALUE);
+  }
+
+  /** A long option; a value that is not one is refused, naming the option. */
+  public long getLong(String name, long fallback) {
+    return number(name, fallback, Long.MIN_VALUE, Long.MAX_VALUE);
+  }
+
+  private long number(String name, long fallback, long min, long max) {
+    String v = get(name, String.valueOf(fallback));
+    try {
+      long n = Long.parseLong(v.trim().replace("_", ""));
+      if (n < min || n > max) {
+        throw new NumberFormatException("out of range");
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + name + " must be a whole number, not '" + v + "'", e);
+    }
   }
 
   /** A guarantee given as {@code exactly-once}, {@code at-least-once}, {@code at-most-once} (or the enum names). */
@@ -139,7 +157,7 @@ public final class JobOptions {
     if (!conf.contains("spark.master")) {
       conf.setMaster("local[2]").set("spark.driver.host", "127.0.0.1").set("spark.ui.enabled", "false");
     }
-    return conf.set("spark.streaming.backpressure.enabled", "false");
+    return conf.setIfMissing("spark.streaming.backpressure.enabled", "false");
   }
 
   /** Consumer settings for a stream of byte keys and values (Tidemark keeps the offsets, not the group). */

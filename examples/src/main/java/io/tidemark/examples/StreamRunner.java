@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * Runs an example's stream to its end and turns the end into an exit code: 0 after a graceful
  * stop, 2 after a failed batch, 3 when another driver took the job over.
  *
- * <p>A graceful stop is asked for by creating a marker file (the usual way to stop a streaming job
+ * <p>A graceful stop is asked for by creating a marker file (which must not exist when the job starts) (the usual way to stop a streaming job
  * without killing it): the running batch finishes and is committed, then the job exits.
  */
 public final class StreamRunner {
@@ -35,6 +35,11 @@ public final class StreamRunner {
    */
   public static int run(JavaStreamingContext ssc, TidemarkDirectStream<?, ?> stream, Path stopMarker)
       throws InterruptedException {
+    if (stopMarker != null && Files.exists(stopMarker)) {
+      stream.close();
+      throw new IllegalArgumentException("the stop marker " + stopMarker + " exists already (left by an earlier run?),"
+          + " so the job would stop at once: delete it first");
+    }
     ssc.start();
     LOG.info("job {} started: epoch {}, next batch {}", stream.committer().job(), stream.committer().epoch(),
         stream.committer().nextBatchId());
@@ -62,6 +67,8 @@ public final class StreamRunner {
     } catch (BatchFailedException e) {
       LOG.error("a batch failed: {}", e.getMessage(), e);
       return FAILED;
+    } finally {
+      ssc.stop(true, false); // the SparkContext too, whoever stopped the streaming context (a no-op if done)
     }
   }
 }

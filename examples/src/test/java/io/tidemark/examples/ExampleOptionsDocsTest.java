@@ -32,7 +32,7 @@ class ExampleOptionsDocsTest {
     for (Map.Entry<String, String> p : programs.entrySet()) {
       doc.append("\n## `").append(p.getKey()).append("`\n\n| option | description |\n|---|---|\n");
       options(p.getValue()).forEach((name, description) -> doc.append("| `--").append(name).append("` | ")
-          .append(description.replace("|", "\\|")).append(" |\n"));
+          .append(description.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")).append(" |\n"));
     }
     String fresh = doc.toString();
     assertThat(fresh).contains("| `--store` | where offsets live").contains("| `--bootstrap` | (required)");

@@ -30,15 +30,20 @@ public final class Streams {
     });
   }
 
-  /** Waits until job {@code name} in {@code store} committed {@code records} in total, then stops it; its exit code. */
-  public static int stopWhenCommitted(CompletableFuture<Integer> running, String store, String name, long records,
-      Path stopMarker) throws Exception {
+  /** Waits until job {@code name} in {@code store} committed {@code records} in total (or ended). */
+  public static void awaitCommitted(CompletableFuture<Integer> running, String store, String name, long records) {
     try (OffsetStore offsets = OffsetStores.open(store)) {
       await(name + " to commit " + records + " records").atMost(Duration.ofMinutes(3))
           .pollInterval(Duration.ofMillis(200))
           .until(() -> running.isDone()
               || offsets.read(name).positions().values().stream().mapToLong(Long::longValue).sum() >= records);
     }
+  }
+
+  /** Waits until job {@code name} in {@code store} committed {@code records} in total, then stops it; its exit code. */
+  public static int stopWhenCommitted(CompletableFuture<Integer> running, String store, String name, long records,
+      Path stopMarker) throws Exception {
+    awaitCommitted(running, store, name, records);
     Files.createFile(stopMarker);
     return running.get(2, TimeUnit.MINUTES);
   }

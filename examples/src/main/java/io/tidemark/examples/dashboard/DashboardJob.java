@@ -46,7 +46,7 @@ public final class DashboardJob {
   /** The job's options. */
   static final Map<String, String> OPTIONS = JobOptions.streamOptions(
       "out", "(required) files:<dir> or hbase:<table> (family d, no TTL)",
-      "hbase-zookeeper", "for hbase: outputs, the HBase ZooKeeper quorum host:port (default localhost:2181)",
+      "hbase-zookeeper", "for hbase: outputs, HBase's ZooKeeper quorum: host:port[,host:port...] (default localhost:2181)",
       "topic", "the shipments topic (default shipments)",
       "job", "the job's name in the store (default shipments-dashboard)",
       "guarantee", "exactly-once (default), at-least-once or at-most-once",
@@ -64,7 +64,7 @@ public final class DashboardJob {
     DeliveryGuarantee guarantee = o.guarantee("guarantee", DeliveryGuarantee.EXACTLY_ONCE);
     String out = o.get("out");
     JavaStreamingContext ssc = new JavaStreamingContext(JobOptions.sparkConf("shipments-dashboard")
-        .set("spark.streaming.kafka.maxRatePerPartition", o.get("max-rate", "2000")),
+        .setIfMissing("spark.streaming.kafka.maxRatePerPartition", o.get("max-rate", "2000")),
         Durations.milliseconds(o.getInt("batch-ms", 1000)));
     TidemarkDirectStream<byte[], byte[]> stream = TidemarkDirectStream.<byte[], byte[]>builder(ssc)
         .job(o.get("job", "shipments-dashboard"))
@@ -77,9 +77,9 @@ public final class DashboardJob {
         .policy(BadRecordPolicy.FAIL).build();
 
     if (out.startsWith("hbase:")) {
-      String[] zk = o.get("hbase-zookeeper", "localhost:2181").split(":");
-      HBaseRecordWriter writer = HBaseRecordWriter.of(Map.of("hbase.zookeeper.quorum", zk[0],
-          "hbase.zookeeper.property.clientPort", zk.length > 1 ? zk[1] : "2181"), out.substring("hbase:".length()), "d");
+      // host:port entries, as many as the ensemble has: HBase reads the ports from the quorum itself
+      HBaseRecordWriter writer = HBaseRecordWriter.of(Map.of("hbase.zookeeper.quorum",
+          o.get("hbase-zookeeper", "localhost:2181")), out.substring("hbase:".length()), "d");
       stream.foreachBatch(batch -> {
         AvroDecoding.Decoded<GenericRecord> decoded = decoding.decode(batch.rdd());
         writer.writeCells(decoded.rdd().map(r -> ShipmentLine.of(r).cell()));

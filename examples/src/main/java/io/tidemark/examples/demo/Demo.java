@@ -85,6 +85,8 @@ public final class Demo {
   private final boolean live;
   private final List<AutoCloseable> toClose = new ArrayList<>();
   private final AtomicReference<Process> driver = new AtomicReference<>();
+  private volatile boolean closing;
+  private final java.util.concurrent.atomic.AtomicLong failedSends = new java.util.concurrent.atomic.AtomicLong();
   private final long demoStart = System.nanoTime();
 
   Demo(JobOptions o, PrintStream out) {
@@ -97,9 +99,9 @@ public final class Demo {
     this.guarantee = o.guarantee("guarantee", DeliveryGuarantee.EXACTLY_ONCE);
     this.kills = o.getInt("kills", 2);
     this.rate = o.getInt("rate", 500);
-    this.seed = Long.parseLong(o.get("seed", String.valueOf(System.currentTimeMillis())));
+    this.seed = o.getLong("seed", System.currentTimeMillis());
     this.work = Path.of(o.get("work", "target/tidemark-demo")).toAbsolutePath();
-    this.live = System.console() != null;
+    this.live = isTerminal();
     if (records < 1 || kills < 0 || rate < 1) {
       throw new IllegalArgumentException("--records and --rate must be positive, --kills at least 0");
     }
@@ -122,27 +124,71 @@ public final class Demo {
       System.exit(2);
       return;
     }
-    Thread hook = new Thread(demo::close, "demo-shutdown");
+    Thread hook = new Thread(() -> {
+      if (!demo.closing) {
+        System.out.println();
+        System.out.println("interrupted: stopping the driver and the servers");
+      }
+      demo.close();
+    }, "demo-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     int code;
     try {
       code = demo.run();
+    } catch (IllegalArgumentException e) {
+      System.out.println(e.getMessage());
+      code = 2;
     } catch (Exception e) {
+      if (demo.closing) {
+        return; // interrupted (Ctrl-C): the shutdown hook is stopping everything
+      }
       System.out.println();
       System.out.println("the demo failed: " + e.getMessage());
-      e.printStackTrace();
+      e.printStackTrace(System.out);
       code = 1;
     }
     demo.close(); // here rather than in the shutdown hook, where Hadoop's own hooks refuse changes
     System.exit(code);
   }
 
+  /** Whether stdout is a terminal (JDK 22 and later have a console even when output is redirected). */
+  private static boolean isTerminal() {
+    java.io.Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    try {
+      return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+    } catch (ReflectiveOperationException e) {
+      return true; // before JDK 22, a console means a terminal
+    }
+  }
+
+  /** The marker that says a directory is the demo's own, which it may empty. */
+  static final String WORK_MARKER = ".tidemark-demo";
+
+  /** Empties the working directory, refusing one the demo did not make. */
+  private void prepareWork() throws IOException {
+    if (Files.exists(work)) {
+      boolean empty;
+      try (Stream<Path> entries = Files.list(work)) {
+        empty = entries.findAny().isEmpty();
+      }
+      if (!empty && !Files.exists(work.resolve(WORK_MARKER))) {
+        throw new IllegalArgumentException("--work " + work + " is not empty and is not a demo's working directory"
+            + " (no " + WORK_MARKER + " in it): the demo empties it first, so give it a new or empty directory");
+      }
+      deleteRecursively(work);
+    }
+    Files.createDirectories(work);
+    Files.createFile(work.resolve(WORK_MARKER));
+  }
+
   /** Runs the demo; 0 when the verification passes. */
   int run() throws Exception {
     out.printf("Tidemark demo: %,d shipments, %s, offsets in %s, %d kill(s), seed %d%n", records,
         guarantee.name().toLowerCase(Locale.ROOT).replace('_', '-'), storeKind, kills, seed);
-    deleteRecursively(work);
-    Files.createDirectories(work);
+    prepareWork();
     locateKafkaArchive();
 
     // the stack: the broker and the registry are child JVMs, started side by side
@@ -197,6 +243,10 @@ public final class Demo {
       restarts = runDriver(jobArgs, stopMarker, broker, offsets, production);
     }
     production.join();
+    if (failedSends.get() > 0) {
+      throw new IllegalStateException(failedSends.get() + " shipments could not be produced; see "
+          + System.getProperty("tidemark.demo.log"));
+    }
 
     List<ShipmentLine> written;
     if (hbase != null) {
@@ -208,7 +258,7 @@ public final class Demo {
     out.println("Units shipped per minute, as the dashboard shows them (last 5 minutes):");
     out.print(DashboardOutput.table(written, Shipments.PRODUCTS, 5));
     out.println();
-    Verification v = Verification.of(produced, written, guarantee);
+    Verification v = Verification.of(records, produced, written, guarantee);
     out.print(v.table(restarts));
     if (hbase != null) {
       out.println("  (the HBase output keys each cell by its source record: a replayed record overwrites its cell,"
@@ -237,7 +287,8 @@ public final class Demo {
         String minute = Shipments.minute(at.toEpochMilli());
         producer.send(new ProducerRecord<>(TOPIC, "order-" + i, r), (RecordMetadata m, Exception e) -> {
           if (e != null) {
-            throw new IllegalStateException("could not produce: " + e, e);
+            failedSends.incrementAndGet(); // a callback's exception would only be logged by the producer
+            return;
           }
           ledger.computeIfAbsent(new TopicPartition(m.topic(), m.partition()), p -> new ConcurrentHashMap<>())
               .put(m.offset(), new ShipmentLine(minute, product, quantity, m.topic(), m.partition(), m.offset()));
@@ -277,6 +328,8 @@ public final class Demo {
     long startBatch = offsets.read(JOB).lastBatchId().orElse(-1);
     boolean stopping = false;
     long stopDeadline = 0;
+    // the whole run: producing, then each restart, then the catch-up, with room for a slow machine
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(records / rate + 180 + 60L * kills);
     while (true) {
       CommittedOffsets c = offsets.read(JOB);
       long committed = c.positions().entrySet().stream().filter(e -> e.getKey().topic().equals(TOPIC))
@@ -299,6 +352,18 @@ public final class Demo {
         lastPrint = now;
       }
 
+      if (production.isCompletedExceptionally()) {
+        production.join(); // throws the producer's failure
+      }
+      if (now > deadline) {
+        throw new IllegalStateException("the run did not finish in time (" + String.format("%,d", committed)
+            + " of " + String.format("%,d", records) + " committed); see " + work.resolve("driver-" + attempt + ".log"));
+      }
+      if (!stopping && killDue < 0 && !killAt.isEmpty() && production.isDone() && committed >= records) {
+        out.printf("%n  %5.1f s  everything is committed: %d kill(s) skipped (produce more records, or more slowly,"
+            + " for more kills)%n", seconds(), killAt.size());
+        killAt.clear();
+      }
       if (!p.isAlive() && !stopping) {
         throw new IllegalStateException("the driver exited with code " + p.exitValue() + " before the end; see "
             + work.resolve("driver-" + attempt + ".log"));
@@ -309,7 +374,9 @@ public final class Demo {
       }
       if (killDue >= 0 && now >= killDue) {
         p.destroyForcibly();
-        p.waitFor(30, TimeUnit.SECONDS);
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the killed driver (pid " + p.pid() + ") did not end within 30 s");
+        }
         killAt.remove(0);
         killDue = -1;
         restarts++;
@@ -348,6 +415,7 @@ public final class Demo {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx1g");
+    command.add("-Dspark.local.dir=" + work.resolve("spark")); // a killed driver's scratch stays in the demo's directory
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("-XX:+IgnoreUnrecognized")
           || a.startsWith("-Dorg.apache.hbase")) {
@@ -364,7 +432,8 @@ public final class Demo {
   }
 
   /** Stops everything the demo started: the driver, then the servers. Idempotent. */
-  void close() {
+  synchronized void close() {
+    closing = true;
     Process p = driver.getAndSet(null);
     if (p != null && p.isAlive()) {
       p.destroyForcibly();

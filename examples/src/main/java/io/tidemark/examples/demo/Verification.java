@@ -13,24 +13,28 @@ import org.apache.kafka.common.TopicPartition;
  * than produced; and whether that is what the guarantee allows.
  *
  * @param guarantee the guarantee the job ran with
- * @param produced records produced
+ * @param expected records the demo set out to produce
+ * @param produced records produced (acknowledged by the broker)
  * @param consumed distinct produced records found in the output
  * @param duplicated extra copies of records in the output
  * @param lost produced records missing from the output
  * @param wrong output lines that match no produced record, or differ from it
  */
-public record Verification(DeliveryGuarantee guarantee, long produced, long consumed, long duplicated, long lost,
+public record Verification(DeliveryGuarantee guarantee, long expected, long produced, long consumed, long duplicated, long lost,
     long wrong) {
 
-  /** Compares {@code output} with {@code produced} (partition, then offset, to the line it should give). */
-  public static Verification of(Map<TopicPartition, Map<Long, ShipmentLine>> produced, Collection<ShipmentLine> output,
-      DeliveryGuarantee guarantee) {
+  /**
+   * Compares {@code output} with {@code produced} (partition, then offset, to the line it should
+   * give), of the {@code expected} records the demo meant to produce.
+   */
+  public static Verification of(long expected, Map<TopicPartition, Map<Long, ShipmentLine>> produced,
+      Collection<ShipmentLine> output, DeliveryGuarantee guarantee) {
     Map<ShipmentLine, Integer> seen = new HashMap<>();
     long wrong = 0;
     for (ShipmentLine line : output) {
       Map<Long, ShipmentLine> partition = produced.get(new TopicPartition(line.topic(), line.partition()));
-      ShipmentLine expected = partition == null ? null : partition.get(line.offset());
-      if (!line.equals(expected)) {
+      ShipmentLine source = partition == null ? null : partition.get(line.offset());
+      if (!line.equals(source)) {
         wrong++;
       } else {
         seen.merge(line, 1, Integer::sum);
@@ -38,7 +42,7 @@ public record Verification(DeliveryGuarantee guarantee, long produced, long cons
     }
     long total = produced.values().stream().mapToLong(Map::size).sum();
     long duplicated = seen.values().stream().mapToLong(n -> n - 1).sum();
-    return new Verification(guarantee, total, seen.size(), duplicated, total - seen.size(), wrong);
+    return new Verification(guarantee, expected, total, seen.size(), duplicated, total - seen.size(), wrong);
   }
 
   private boolean duplicatesAllowed() {
@@ -51,7 +55,7 @@ public record Verification(DeliveryGuarantee guarantee, long produced, long cons
 
   /** Whether the output is what the guarantee promises. */
   public boolean passed() {
-    return wrong == 0 && (duplicated == 0 || duplicatesAllowed()) && (lost == 0 || lossesAllowed());
+    return produced == expected && wrong == 0 && (duplicated == 0 || duplicatesAllowed()) && (lost == 0 || lossesAllowed());
   }
 
   /** The verification table. */
@@ -60,7 +64,8 @@ public record Verification(DeliveryGuarantee guarantee, long produced, long cons
     StringBuilder b = new StringBuilder();
     b.append(String.format("Verification (%s, %d driver kill%s)%n", name, restarts, restarts == 1 ? "" : "s"));
     b.append(String.format("  %-22s %10s   %-12s%n", "", "records", "allowed"));
-    b.append(String.format("  %-22s %,10d%n", "produced", produced));
+    b.append(String.format("  %-22s %,10d   %-12s %s%n", "produced", produced, String.format("%,d", expected),
+        produced == expected ? "ok" : "NOT OK"));
     b.append(String.format("  %-22s %,10d%n", "consumed (distinct)", consumed));
     b.append(row("duplicated", duplicated, duplicatesAllowed() ? "any" : "0"));
     b.append(row("lost", lost, lossesAllowed() ? "any" : "0"));

@@ -85,14 +85,25 @@ public final class EvolvingProducer {
 
     /** Writes {@code count} shipments with schema {@code version} (1 or 2), order ids from {@code first}. */
     public void produce(int version, int first, int count) {
+      List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new java.util.ArrayList<>();
       for (int i = first; i < first + count; i++) {
         String product = Shipments.PRODUCTS.get(i % Shipments.PRODUCTS.size());
         Instant at = Instant.parse("2026-11-26T08:00:00Z").plusSeconds(i);
         GenericRecord r = version == 1 ? Shipments.v1("order-" + i, product, 1 + i % 5, "rotterdam", at)
             : Shipments.v2("order-" + i, product, 1 + i % 5, "rotterdam", at, i % 2 == 0 ? "dhl" : "ups");
-        producer.send(new ProducerRecord<>(topic, r.get("orderId").toString(), r));
+        sent.add(producer.send(new ProducerRecord<>(topic, r.get("orderId").toString(), r)));
       }
       producer.flush();
+      for (java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> f : sent) {
+        try {
+          f.get(); // a send that failed is reported, not counted as produced
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while producing", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw new IllegalStateException("a v" + version + " shipment could not be produced: " + e.getCause(), e);
+        }
+      }
       out.printf("v%d: produced %d shipments%s%n", version, count, version == 2 ? ", each with a carrier" : "");
     }
 
@@ -114,7 +125,7 @@ public final class EvolvingProducer {
           throw new IllegalStateException("v3 failed for another reason than its compatibility", e);
         }
         out.println("v3: refused by the registry (HTTP " + refusal.status() + "): " + refusal.getMessage());
-        out.println("    nothing was written with v3. Why, from the local check (BACKWARD against v1 and v2):");
+        out.println("    nothing was written with v3. Why, from the local check against v1 and v2:");
         CompatibilityChecker.check(Shipments.V3_INCOMPATIBLE, List.of(Shipments.V1, Shipments.V2),
             CompatibilityLevel.BACKWARD_TRANSITIVE).incompatibilities().forEach(i -> out.println("    - " + i));
         out.println("    fix: add a new field with a default instead of changing quantity's type");

@@ -30,9 +30,12 @@ import scala.Tuple2;
  * go, byte for byte, to a dead-letter topic with headers that say why and where they came from
  * ({@link AvroDecoding}); they never stop the job.
  *
- * <p>Windows are judged per batch: a window whose transactions fall into two batches is judged on
- * each part. Keep batches longer than windows, or keep running totals per card and window in a
- * store written idempotently (see the dashboard's {@code SourcedCell}s), when that matters.
+ * <p>The driver keeps each open window's running total per card, so a window's transactions add up
+ * across batches; windows are dropped once the stream's event time is two windows past their end.
+ * Those totals live in the driver's memory: after a restart, a window that was open at the crash
+ * counts only what the restarted driver reads (from the last commit on), so an alert whose
+ * spending straddles a restart can be missed. Keep the totals in a store written idempotently
+ * (cells keyed by source record, as the dashboard does) where that matters.
  */
 public final class FraudDetectionJob {
   private FraudDetectionJob() {}
@@ -62,7 +65,7 @@ public final class FraudDetectionJob {
     long limit = Long.parseLong(o.get("limit-cents", "100000"));
     long windowMs = o.getInt("window-seconds", 60) * 1000L;
     JavaStreamingContext ssc = new JavaStreamingContext(JobOptions.sparkConf("fraud-detection")
-        .set("spark.streaming.kafka.maxRatePerPartition", o.get("max-rate", "2000")),
+        .setIfMissing("spark.streaming.kafka.maxRatePerPartition", o.get("max-rate", "2000")),
         Durations.milliseconds(o.getInt("batch-ms", 1000)));
     TidemarkDirectStream<byte[], byte[]> stream = TidemarkDirectStream.<byte[], byte[]>builder(ssc)
         .job(o.get("job", "fraud-detection"))
@@ -81,9 +84,11 @@ public final class FraudDetectionJob {
         ProducerConfig.MAX_BLOCK_MS_CONFIG, o.getInt("alerts-timeout-ms", 60_000)),
         new StringSerializer(), new StringSerializer());
 
+    Map<Tuple2<String, Long>, long[]> totals = new java.util.HashMap<>(); // driver side: batches run one at a time
+    long[] newestWindow = {Long.MIN_VALUE};
     stream.foreachBatch(batch -> {
       AvroDecoding.Decoded<GenericRecord> decoded = decoding.decode(batch.rdd());
-      List<Tuple2<Tuple2<String, Long>, long[]>> over = decoded.rdd()
+      List<Tuple2<Tuple2<String, Long>, long[]>> partials = decoded.rdd()
           .mapToPair(r -> {
             GenericRecord t = r.value();
             long at = (Long) t.get("at");
@@ -91,13 +96,19 @@ public final class FraudDetectionJob {
                 new long[] {(Long) t.get("amountCents"), 1});
           })
           .reduceByKey((a, b) -> new long[] {a[0] + b[0], a[1] + b[1]})
-          .filter(e -> e._2()[0] > limit)
-          .collect();
+          .collect(); // one sum per card and window of the batch
       List<Future<RecordMetadata>> sent = new ArrayList<>();
-      for (Tuple2<Tuple2<String, Long>, long[]> e : over) {
-        sent.add(producer.send(new ProducerRecord<>(alerts, alertKey(e._1()._1(), e._1()._2()),
-            alertJson(e._1()._1(), e._1()._2(), windowMs, e._2()[0], e._2()[1]))));
+      for (Tuple2<Tuple2<String, Long>, long[]> e : partials) {
+        String card = e._1()._1();
+        long window = e._1()._2();
+        long[] total = totals.merge(new Tuple2<>(card, window), e._2(), (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
+        if (total[0] > limit && total[0] - e._2()[0] <= limit) { // this batch took the window over the limit
+          sent.add(producer.send(new ProducerRecord<>(alerts, alertKey(card, window),
+              alertJson(card, window, windowMs, total[0], total[1]))));
+        }
+        newestWindow[0] = Math.max(newestWindow[0], window);
       }
+      totals.keySet().removeIf(k -> k._2() < newestWindow[0] - 2 * windowMs);
       producer.flush();
       for (Future<RecordMetadata> f : sent) {
         f.get(); // every alert is in Kafka before the batch commits; a failed send fails the batch

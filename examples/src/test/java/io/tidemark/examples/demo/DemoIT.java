@@ -24,6 +24,19 @@ class DemoIT {
 
   private record Run(int exitCode, String output) {}
 
+  /** A working directory of this test's, empty (runs of an earlier build may have left one). */
+  private static String fresh(String name) throws IOException {
+    Path dir = Path.of("demo-it", name).toAbsolutePath();
+    if (Files.exists(dir)) {
+      try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+        for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+    return dir.toString();
+  }
+
   private static Process start(Path log, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of("bash", ROOT.resolve("bin/demo").toString()));
     command.addAll(List.of(args));
@@ -45,12 +58,16 @@ class DemoIT {
 
   @Test
   void aShortRunWithOneKillPassesItsVerification() throws Exception {
-    Run r = run(Duration.ofMinutes(5), "short", "--records", "2000", "--rate", "200", "--kills", "1", "--seed", "26",
-        "--work", Path.of("demo-it", "short").toAbsolutePath().toString());
-    assertThat(r.output()).contains("KILLED the driver (SIGKILL)", "the driver stopped gracefully",
-        "PASS: the output keeps the exactly-once promise");
-    assertThat(r.output()).containsPattern("produced\\s+2,000").containsPattern("consumed \\(distinct\\)\\s+2,000")
-        .containsPattern("duplicated\\s+0 ").containsPattern("lost\\s+0 ");
+    Run r = run(Duration.ofMinutes(5), "short", "--records", "3000", "--rate", "200", "--kills", "1", "--seed", "26",
+        "--work", fresh("short"));
+    assertThat(r.output()).contains("the driver stopped gracefully", "PASS: the output keeps the exactly-once promise");
+    java.util.regex.Matcher kill = java.util.regex.Pattern
+        .compile("KILLED the driver \\(SIGKILL\\) after batch \\d+, ([\\d,]+) committed").matcher(r.output());
+    assertThat(kill.find()).as("a kill; the output: %s", r.output()).isTrue();
+    assertThat(Long.parseLong(kill.group(1).replace(",", ""))).as("the kill came mid-stream").isLessThan(3000);
+    assertThat(r.output()).containsPattern("produced\\s+3,000\\s+3,000\\s+ok")
+        .containsPattern("consumed \\(distinct\\)\\s+3,000").containsPattern("duplicated\\s+0 ")
+        .containsPattern("lost\\s+0 ");
     assertThat(r.exitCode()).as(r.output()).isZero();
   }
 
@@ -62,13 +79,21 @@ class DemoIT {
     Run bad = run(Duration.ofMinutes(2), "bad", "--store", "cassandra");
     assertThat(bad.exitCode()).isEqualTo(2);
     assertThat(bad.output()).contains("--store must be zk, hbase or file, not cassandra");
+    Run notANumber = run(Duration.ofMinutes(2), "nan", "--records", "many");
+    assertThat(notANumber.exitCode()).isEqualTo(2);
+    assertThat(notANumber.output()).contains("--records must be a whole number, not 'many'");
+    Path occupied = Files.createDirectories(Path.of(fresh("occupied")));
+    Files.writeString(occupied.resolve("keep.txt"), "not the demo's");
+    Run refused = run(Duration.ofMinutes(2), "occupied", "--work", occupied.toString());
+    assertThat(refused.exitCode()).isEqualTo(2);
+    assertThat(refused.output()).contains("is not empty and is not a demo's working directory");
+    assertThat(occupied.resolve("keep.txt")).exists();
   }
 
   @Test
   void ctrlCLeavesNothingRunning() throws Exception {
     Path log = Path.of("demo-it", "interrupted.log").toAbsolutePath();
-    Process demo = start(log, "--records", "100000", "--rate", "500", "--work",
-        Path.of("demo-it", "interrupted").toAbsolutePath().toString());
+    Process demo = start(log, "--records", "100000", "--rate", "500", "--work", fresh("interrupted"));
     // the broker, the registry and the driver are running: the demo's progress line is out
     await("the demo's first progress line").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
         .until(() -> !demo.isAlive() || Files.readString(log).contains(" committed "));

@@ -64,9 +64,9 @@ class FraudDetectionJobIT {
     List<byte[]> malformed = List.of("not avro".getBytes(StandardCharsets.UTF_8), new byte[] {0, 0, 0, 0x7f, 1, 2},
         new byte[0]);
     List<ProducerRecord<byte[], byte[]>> records = new java.util.ArrayList<>();
-    // card-a: 3 x 500.00 within the first minute (alert); card-b: 2 x 100.00 (none);
-    // card-c: 2 x 600.00 but in two different minutes (none)
-    for (int i = 0; i < 3; i++) {
+    // card-a: 2 x 500.00 now and 1 x 500.00 in a later batch, within the first minute (one alert);
+    // card-b: 2 x 100.00 (none); card-c: 2 x 600.00 but in two different minutes (none)
+    for (int i = 0; i < 2; i++) {
       records.add(new ProducerRecord<>("card-transactions", 0, null, transaction(ser, "card-a", 50_000, 10 + i)));
     }
     records.add(new ProducerRecord<>("card-transactions", 1, null, transaction(ser, "card-b", 10_000, 5)));
@@ -84,7 +84,10 @@ class FraudDetectionJobIT {
         broker.bootstrapServers(), "--registry", registry.baseUrl(), "--store", store, "--stop-marker",
         dir.resolve("stop").toString()});
     CompletableFuture<Integer> running = Streams.start(() -> FraudDetectionJob.run(o));
-    assertThat(Streams.stopWhenCommitted(running, store, "fraud-detection", records.size(), dir.resolve("stop")))
+    Streams.awaitCommitted(running, store, "fraud-detection", records.size());
+    assertThat(broker.endOffsets("fraud-alerts").values()).as("1,000.00 is not over the limit").containsExactly(0L);
+    broker.produce(List.of(new ProducerRecord<>("card-transactions", 0, null, transaction(ser, "card-a", 50_000, 12))));
+    assertThat(Streams.stopWhenCommitted(running, store, "fraud-detection", records.size() + 1, dir.resolve("stop")))
         .isZero();
 
     List<ConsumerRecord<byte[], byte[]>> alerts = broker.consume("fraud-alerts", 1, Duration.ofSeconds(30));

@@ -97,11 +97,15 @@ public final class HBaseRecordWriter implements Serializable {
   public record SourcedCell(byte[] row, String topic, int partition, long offset, byte[] value) implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** Checks the fields. */
+    /** Checks the fields (the arrays are not copied: do not change them after). */
     public SourcedCell {
       Objects.requireNonNull(row, "row");
       Objects.requireNonNull(topic, "topic");
       Objects.requireNonNull(value, "value");
+      if (partition < 0 || offset < 0) {
+        throw new IllegalArgumentException("a source partition and offset are never negative: " + partition + "/"
+            + offset);
+      }
     }
   }
 
@@ -118,7 +122,7 @@ public final class HBaseRecordWriter implements Serializable {
   }
 
   /**
-   * Writes {@code cells}, each in its own row under the qualifier of its source record (runs a
+   * Writes {@code cells}, each in its row under the qualifier of its source record (runs a
    * Spark job; returns when every partition's puts are flushed). The writer's value function is
    * not used.
    *
