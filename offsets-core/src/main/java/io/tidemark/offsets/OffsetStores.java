@@ -1,5 +1,6 @@
 package io.tidemark.offsets;
 
+import io.tidemark.offsets.internal.MirrorSettings;
 import io.tidemark.offsets.spi.OffsetStoreProvider;
 import io.tidemark.offsets.spi.StoreConfig;
 import java.net.URI;
@@ -10,6 +11,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
  * Opens {@link OffsetStore}s from URIs through the {@link OffsetStoreProvider}s on the classpath.
@@ -75,8 +78,37 @@ public final class OffsetStores {
       }
       merged.put(e.getKey(), e.getValue());
     }
+    // mirror.* belongs to every store: taken out before the store's own settings are checked
+    Map<String, Object> mirror = new LinkedHashMap<>();
+    Map<String, Object> client = new LinkedHashMap<>();
+    merged.entrySet().removeIf(e -> {
+      if (e.getKey().startsWith(MirrorSettings.CLIENT_PREFIX)) {
+        client.put(e.getKey().substring(MirrorSettings.CLIENT_PREFIX.length()), e.getValue());
+        return true;
+      }
+      if (e.getKey().startsWith("mirror.")) {
+        mirror.put(e.getKey(), e.getValue());
+        return true;
+      }
+      return false;
+    });
+    StoreConfig mirroring = MirrorSettings.def().parse(mirror);
     StoreConfig parsed = provider.configDef().parse(merged);
-    return provider.open(uri, parsed);
+    OffsetStore store = provider.open(uri, parsed);
+    String bootstrap = mirroring.get(MirrorSettings.BOOTSTRAP);
+    if (bootstrap.isBlank()) {
+      return store;
+    }
+    client.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    client.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "tidemark-group-mirror");
+    try {
+      return new ConsumerGroupMirror(store, Admin.create(client), mirroring.get(MirrorSettings.GROUP_PREFIX),
+          mirroring.get(MirrorSettings.TIMEOUT));
+    } catch (RuntimeException e) {
+      store.close();
+      throw new ConfigException("cannot create the Kafka admin client of mirror.bootstrap.servers=" + bootstrap
+          + ": " + e.getMessage());
+    }
   }
 
   /** The providers on the classpath, by scheme. */

@@ -27,6 +27,9 @@ public final class ConfigDocs {
       b.append("\n## ").append(p.configDef().component()).append(" (`").append(p.scheme()).append(":`)\n\n");
       b.append(p.configDef().markdownTable());
     }
+    b.append("\n## ").append(MirrorSettings.def().component()).append(" (`mirror.*`)\n\n");
+    b.append("These go with any store's settings, `zk://` and `hbase://` included; see `ConsumerGroupMirror`.\n\n");
+    b.append(MirrorSettings.def().markdownTable());
     return b.toString();
   }
 
