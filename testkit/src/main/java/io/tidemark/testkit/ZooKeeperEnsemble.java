@@ -61,6 +61,11 @@ public final class ZooKeeperEnsemble implements BeforeAllCallback, AfterAllCallb
       specs.add(ZooKeeperServer.loopbackSpec(dir.toFile(), InstanceSpec.getRandomPort(),
           InstanceSpec.getRandomPort(), InstanceSpec.getRandomPort(), id));
     }
+    // A restarted member rebinds its election port, which the OS may still hold for a moment; after
+    // 3 failed binds (ZooKeeper's default) ZooKeeper calls System.exit(14) in this JVM. Retry longer.
+    if (System.getProperty("zookeeper.electionPortBindRetry") == null) {
+      System.setProperty("zookeeper.electionPortBindRetry", "30");
+    }
     cluster = new TestingCluster(specs);
     try {
       cluster.start();
