@@ -9,6 +9,7 @@ import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.OffsetStores;
 import io.tidemark.offsets.PartitionOffsets;
 import io.tidemark.offsets.RewindTarget;
+import io.tidemark.offsets.spi.CommitRules;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -504,17 +505,17 @@ final class OffsetsCommand {
       try (OffsetStore s = store.open()) {
         CommittedOffsets c = existing(s);
         checkNotLive(c);
-        HistoryEntry.Committed target = s.history(job, Integer.MAX_VALUE).stream()
-            .filter(e -> e instanceof HistoryEntry.Committed k && k.commit().batchId() == batch)
-            .map(e -> (HistoryEntry.Committed) e).findFirst()
-            .orElseThrow(() -> new CliException(ExitCodes.NOT_FOUND, "batch " + batch + " of job " + job
-                + " is not in the store's history; tidemark offsets history lists what is"));
-        Map<TopicPartition, Long> after = new LinkedHashMap<>();
-        target.commit().ranges().forEach(r -> after.put(r.topicPartition(), r.untilOffset()));
+        Map<TopicPartition, Long> after;
+        try {
+          after = CommitRules.rewind(c, RewindTarget.toBatch(batch), s.history(job, Integer.MAX_VALUE), Instant.now())
+              .next().positions();
+        } catch (IllegalArgumentException e) {
+          throw new CliException(ExitCodes.NOT_FOUND, e.getMessage() + "; tidemark offsets history lists the batches"
+              + " the store still has");
+        }
         if (!execute) {
-          out().printf("would rewind job %s from batch %s to batch %d (committed %s); the partitions batch %d read"
-              + " go back to:%n", job, c.lastBatchId().isPresent() ? c.lastBatchId().getAsLong() : "none", batch,
-              target.time(), batch);
+          out().printf("would rewind job %s from batch %s to batch %d; the partitions go back to:%n", job,
+              c.lastBatchId().isPresent() ? c.lastBatchId().getAsLong() : "none", batch);
           printPlan(out(), json, job, c.positions(), after, false);
           dryRunNote();
           return ExitCodes.OK;

@@ -34,7 +34,8 @@ public final class OffsetStores {
       "memory", "io.tidemark:tidemark-offsets-core",
       "file", "io.tidemark:tidemark-offsets-core",
       "zk", "io.tidemark:tidemark-offsets-zookeeper",
-      "hbase", "io.tidemark:tidemark-offsets-hbase");
+      "hbase", "io.tidemark:tidemark-offsets-hbase",
+      "kafka", "io.tidemark:tidemark-offsets-kafka");
 
   private OffsetStores() {}
 

@@ -1,0 +1,488 @@
+package io.tidemark.offsets.kafka;
+
+import io.tidemark.offsets.CommitResult;
+import io.tidemark.offsets.CommitTooLargeException;
+import io.tidemark.offsets.CommittedOffsets;
+import io.tidemark.offsets.HistoryEntry;
+import io.tidemark.offsets.NoSuchJobException;
+import io.tidemark.offsets.OffsetCommit;
+import io.tidemark.offsets.OffsetRange;
+import io.tidemark.offsets.OffsetStore;
+import io.tidemark.offsets.OffsetStoreException;
+import io.tidemark.offsets.PositionReset;
+import io.tidemark.offsets.RewindTarget;
+import io.tidemark.offsets.StoreCorruptedException;
+import io.tidemark.offsets.StoreUnavailableException;
+import io.tidemark.offsets.kafka.internal.GroupMetadata;
+import io.tidemark.offsets.spi.CommitRules;
+import io.tidemark.offsets.spi.Names;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/**
+ * An {@link OffsetStore} that keeps a job's positions only as the committed offsets of a Kafka
+ * consumer group ({@code <prefix><job>}), which is how Spark's own {@code commitAsync} keeps them:
+ * no other system to run, and Kafka's tools ({@code kafka-consumer-groups.sh --describe}, lag
+ * exporters) show the job as they show any consumer. Opened from
+ * {@code kafka://broker1:9092[,broker2:9092]}.
+ *
+ * <h2>What it keeps</h2>
+ * Each committed offset carries, in its metadata string, the job's writer epoch, last batch id,
+ * that batch's epoch and time, and where the batch's range of that partition began. Every write
+ * (commit, claim, rewind) writes every partition of the job in one {@code OffsetCommit} request,
+ * which the group coordinator appends as one record batch: readers see all of it or none of it.
+ * A group committed by something else (a consumer, Spark's {@code commitAsync}, the
+ * {@code mirror.*} option of another store) is read as positions with no batch and epoch 0, so a
+ * job can take over a group Spark has been committing to; its first batch may have any id.
+ *
+ * <h2>What it cannot guarantee</h2>
+ * Kafka offers no compare-and-set on a consumer group's offsets. The commit rules of
+ * {@link OffsetStore} (gaps, overlaps, batch ids, epochs, declared starts and resets) are
+ * checked against the group as read just before the write, and commits through one store
+ * instance are serialised, so within one process every rule holds. Across processes:
+ * <ul>
+ *   <li><b>No atomic compare-and-set.</b> Two drivers that read the group before either writes
+ *       may both pass the checks; the last write wins. A zombie driver is therefore fenced at its
+ *       next commit after the claim that replaced it, except when its read-check-write straddles
+ *       that claim (one round trip to the coordinator). Exactly-once jobs need
+ *       {@code zk://}, {@code hbase://} or {@code file:}.
+ *   <li><b>An epoch claimed before the first commit lives only in the claiming instance.</b>
+ *       Kafka keeps no offsets for a group without positions, so two drivers starting a new job
+ *       at once both get epoch 1; the job's first commit writes it into the group.
+ *   <li><b>History is the last batch only</b> ({@link #history} returns at most one entry, none
+ *       after a rewind): a rewind to an earlier batch than the last one's predecessor is refused;
+ *       a rewind to explicit offsets always works.
+ *   <li><b>A rewind that drops partitions</b> deletes their offsets in a second request after the
+ *       write, so a crash in between leaves them in the group.
+ *   <li><b>Positions of partitions that do not exist</b> cannot be kept: Kafka refuses them. A
+ *       commit or rewind that names one new to the job is refused before anything is written.
+ *   <li><b>The group must have no running members.</b> Kafka refuses offsets written from
+ *       outside a group with members; the job's own consumers need another {@code group.id}.
+ * </ul>
+ *
+ * <p>Thread-safe. Retention: Kafka deletes the offsets of a group that has had no members for
+ * {@code offsets.retention.minutes} (7 days by default) after its last commit; a job stopped
+ * longer than that loses its positions, and its start policy applies again.
+ */
+public final class KafkaOffsetStore implements OffsetStore {
+  /** Kafka's default {@code offset.metadata.max.bytes}. */
+  static final int METADATA_MAX_BYTES = 4096;
+  private final Admin admin;
+  private final boolean ownsAdmin;
+  private final String groupPrefix;
+  private final Duration timeout;
+  private final String where;
+  private final Clock clock;
+  private final Map<String, Object> locks = new ConcurrentHashMap<>();
+  /** Epochs claimed for jobs that have no position yet, so none in their group. */
+  private final Map<String, Long> claimedOnly = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  /**
+   * A store over {@code admin}.
+   *
+   * @param admin the client; closed with the store when {@code ownsAdmin}
+   * @param where the brokers, for messages
+   * @param groupPrefix prefix of each job's group
+   * @param timeout how long one request may take
+   */
+  public KafkaOffsetStore(Admin admin, boolean ownsAdmin, String where, String groupPrefix, Duration timeout) {
+    this(admin, ownsAdmin, where, groupPrefix, timeout, Clock.systemUTC());
+  }
+
+  KafkaOffsetStore(Admin admin, boolean ownsAdmin, String where, String groupPrefix, Duration timeout, Clock clock) {
+    this.admin = Objects.requireNonNull(admin, "admin");
+    this.ownsAdmin = ownsAdmin;
+    this.where = Objects.requireNonNull(where, "where");
+    this.groupPrefix = Objects.requireNonNull(groupPrefix, "groupPrefix");
+    this.timeout = Objects.requireNonNull(timeout, "timeout");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** The consumer group that holds {@code job}'s positions. */
+  public String groupOf(String job) {
+    return groupPrefix + Names.jobId(job);
+  }
+
+  /** The group's state as read, with the last commit when the group still has it. */
+  private record State(CommittedOffsets offsets, Optional<OffsetCommit> lastCommit, Optional<GroupMetadata> header,
+      Map<TopicPartition, GroupMetadata> metadata) {}
+
+  private void open() {
+    if (closed) {
+      throw new IllegalStateException("offset store " + description() + " is closed");
+    }
+  }
+
+  private Object lockOf(String job) {
+    return locks.computeIfAbsent(job, j -> new Object());
+  }
+
+  @Override
+  public CommittedOffsets read(String job) {
+    open();
+    Names.jobId(job);
+    return load(job).offsets();
+  }
+
+  @Override
+  public CommitResult commit(OffsetCommit commit) {
+    open();
+    String job = commit.job();
+    synchronized (lockOf(job)) {
+      State state = load(job);
+      CommitRules.Decision decision = CommitRules.check(state.offsets(), state.lastCommit(), commit);
+      if (decision instanceof CommitRules.AlreadyApplied) {
+        return CommitResult.ALREADY_APPLIED;
+      }
+      CommittedOffsets next = ((CommitRules.Apply) decision).next();
+      requireExisting(job, next.positions().keySet(), state.offsets().positions().keySet());
+      GroupMetadata header = new GroupMetadata(commit.epoch(), OptionalLong.of(commit.batchId()), commit.epoch(),
+          Optional.of(commit.commitTime()), false, commit.metadata(), OptionalLong.empty(), Optional.empty());
+      requireFits(commit, header);
+      Map<TopicPartition, PositionReset> resets = new HashMap<>();
+      commit.resets().forEach(r -> resets.put(r.partition(), r));
+      Map<TopicPartition, OffsetAndMetadata> write = new LinkedHashMap<>();
+      next.positions().forEach((tp, offset) -> {
+        OffsetRange range = commit.range(tp).orElse(null);
+        GroupMetadata m = range == null ? header : header.moved(range.fromOffset(), Optional.ofNullable(resets.get(tp)));
+        write.put(tp, new OffsetAndMetadata(offset, m.encode()));
+      });
+      alter(job, write);
+      claimedOnly.remove(job);
+      return CommitResult.APPLIED;
+    }
+  }
+
+  @Override
+  public long claim(String job) {
+    open();
+    Names.jobId(job);
+    synchronized (lockOf(job)) {
+      State state = load(job);
+      long next = state.offsets().epoch() + 1;
+      if (state.metadata().isEmpty()) {
+        claimedOnly.put(job, next);
+        return next;
+      }
+      Map<TopicPartition, OffsetAndMetadata> write = new LinkedHashMap<>();
+      state.offsets().positions().forEach((tp, offset) -> write.put(tp,
+          new OffsetAndMetadata(offset, state.metadata().get(tp).withEpoch(next).encode())));
+      alter(job, write);
+      return next;
+    }
+  }
+
+  @Override
+  public List<HistoryEntry> history(String job, int limit) {
+    open();
+    Names.jobId(job);
+    if (limit < 0) {
+      throw new IllegalArgumentException("history limit must be >= 0, got " + limit);
+    }
+    Optional<OffsetCommit> last = load(job).lastCommit();
+    return limit == 0 || last.isEmpty() ? List.of() : List.of(new HistoryEntry.Committed(last.get()));
+  }
+
+  @Override
+  public CommittedOffsets rewind(String job, RewindTarget target) {
+    open();
+    Names.jobId(job);
+    synchronized (lockOf(job)) {
+      State state = load(job);
+      if (state.offsets().positions().isEmpty()) {
+        throw new NoSuchJobException("job " + job + " has no positions in consumer group " + groupOf(job) + " ("
+            + description() + "); nothing to rewind");
+      }
+      List<HistoryEntry> history = state.lastCommit().<List<HistoryEntry>>map(c -> List.of(new HistoryEntry.Committed(c)))
+          .orElse(List.of());
+      Instant now = clock.instant();
+      CommittedOffsets next = CommitRules.rewind(state.offsets(), target, history, now).next();
+      requireExisting(job, next.positions().keySet(), state.offsets().positions().keySet());
+      GroupMetadata header = new GroupMetadata(next.epoch(), next.lastBatchId(),
+          state.header().map(GroupMetadata::batchEpoch).orElse(0L), Optional.of(now), true, new TreeMap<>(),
+          OptionalLong.empty(), Optional.empty());
+      Map<TopicPartition, OffsetAndMetadata> write = new LinkedHashMap<>();
+      next.positions().forEach((tp, offset) -> write.put(tp, new OffsetAndMetadata(offset, header.encode())));
+      alter(job, write);
+      Set<TopicPartition> dropped = new HashSet<>(state.offsets().positions().keySet());
+      dropped.removeAll(next.positions().keySet());
+      if (!dropped.isEmpty()) {
+        call(admin.deleteConsumerGroupOffsets(groupOf(job), dropped).all(), "delete the offsets of " + dropped.size()
+            + " partitions the rewind dropped from group " + groupOf(job));
+      }
+      return load(job).offsets();
+    }
+  }
+
+  @Override
+  public Set<String> listJobs() {
+    open();
+    Collection<ConsumerGroupListing> groups = call(admin.listConsumerGroups().all(), "list consumer groups");
+    Map<String, ListConsumerGroupOffsetsSpec> specs = new LinkedHashMap<>();
+    for (ConsumerGroupListing g : groups) {
+      String id = g.groupId();
+      if (id.startsWith(groupPrefix) && isJobId(id.substring(groupPrefix.length()))) {
+        specs.put(id, new ListConsumerGroupOffsetsSpec());
+      }
+    }
+    Set<String> jobs = new TreeSet<>(claimedOnly.keySet());
+    if (!specs.isEmpty()) {
+      Map<String, Map<TopicPartition, OffsetAndMetadata>> all = call(admin.listConsumerGroupOffsets(specs).all(),
+          "read the offsets of " + specs.size() + " consumer groups");
+      all.forEach((group, offsets) -> {
+        if (offsets.values().stream().anyMatch(o -> o != null && o.metadata() != null
+            && o.metadata().startsWith(GroupMetadata.MARK))) {
+          jobs.add(group.substring(groupPrefix.length()));
+        }
+      });
+    }
+    return jobs;
+  }
+
+  private static boolean isJobId(String candidate) {
+    try {
+      Names.jobId(candidate);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public boolean delete(String job) {
+    open();
+    Names.jobId(job);
+    synchronized (lockOf(job)) {
+      boolean claimed = claimedOnly.remove(job) != null;
+      try {
+        admin.deleteConsumerGroups(List.of(groupOf(job))).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return true;
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof GroupIdNotFoundException) {
+          return claimed;
+        }
+        throw failure(e.getCause(), "delete consumer group " + groupOf(job));
+      } catch (TimeoutException | InterruptedException e) {
+        throw failure(e, "delete consumer group " + groupOf(job));
+      }
+    }
+  }
+
+  @Override
+  public String description() {
+    return "kafka://" + where + " (consumer groups " + groupPrefix + "<job>)";
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (ownsAdmin) {
+      admin.close(timeout);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "KafkaOffsetStore[" + description() + "]";
+  }
+
+  // ---- reading and writing the group
+
+  private State load(String job) {
+    Map<TopicPartition, OffsetAndMetadata> raw = call(admin.listConsumerGroupOffsets(groupOf(job))
+        .partitionsToOffsetAndMetadata(), "read the offsets of consumer group " + groupOf(job));
+    Map<TopicPartition, Long> positions = new HashMap<>();
+    Map<TopicPartition, GroupMetadata> metadata = new HashMap<>();
+    GroupMetadata newest = null;
+    for (Map.Entry<TopicPartition, OffsetAndMetadata> e : raw.entrySet()) {
+      if (e.getValue() == null) {
+        continue;
+      }
+      positions.put(e.getKey(), e.getValue().offset());
+      Optional<GroupMetadata> m;
+      try {
+        m = GroupMetadata.decode(e.getKey(), e.getValue().metadata());
+      } catch (IllegalArgumentException bad) {
+        throw new StoreCorruptedException("consumer group " + groupOf(job) + " (" + description() + "): "
+            + bad.getMessage() + ". Reset the group with `tidemark offsets import` or kafka-consumer-groups.sh"
+            + " --reset-offsets, or delete it to start the job by its start policy.");
+      }
+      if (m.isPresent()) {
+        metadata.put(e.getKey(), m.get());
+        if (newest == null || isNewer(m.get(), newest)) {
+          newest = m.get();
+        }
+      }
+    }
+    if (metadata.size() < positions.size() && newest != null) {
+      // offsets written by something else since: they are positions; the header is the job's
+      for (TopicPartition tp : positions.keySet()) {
+        metadata.putIfAbsent(tp, newest.header());
+      }
+    }
+    long memory = claimedOnly.getOrDefault(job, 0L);
+    if (newest == null) {
+      CommittedOffsets offsets = positions.isEmpty() ? CommittedOffsets.none(job, memory)
+          : CommittedOffsets.of(job, positions, OptionalLong.empty(), memory, Optional.empty());
+      return new State(offsets, Optional.empty(), Optional.empty(), metadata);
+    }
+    CommittedOffsets offsets = CommittedOffsets.of(job, positions, newest.lastBatch(), Math.max(newest.epoch(), memory),
+        newest.time());
+    return new State(offsets, lastCommit(job, newest, positions, metadata), Optional.of(newest), metadata);
+  }
+
+  private static boolean isNewer(GroupMetadata a, GroupMetadata b) {
+    if (a.epoch() != b.epoch()) {
+      return a.epoch() > b.epoch();
+    }
+    if (a.lastBatch().orElse(-1) != b.lastBatch().orElse(-1)) {
+      return a.lastBatch().orElse(-1) > b.lastBatch().orElse(-1);
+    }
+    return a.time().orElse(Instant.MIN).isAfter(b.time().orElse(Instant.MIN));
+  }
+
+  /** The last batch, rebuilt from the partitions it moved, if no rewind came after it. */
+  private static Optional<OffsetCommit> lastCommit(String job, GroupMetadata header, Map<TopicPartition, Long> positions,
+      Map<TopicPartition, GroupMetadata> metadata) {
+    if (header.rewound() || header.lastBatch().isEmpty() || header.batchEpoch() < 1) {
+      return Optional.empty();
+    }
+    List<OffsetRange> ranges = new ArrayList<>();
+    List<PositionReset> resets = new ArrayList<>();
+    metadata.forEach((tp, m) -> {
+      if (m.sameHeader(header) && m.from().isPresent()) {
+        long from = m.from().getAsLong();
+        long until = positions.get(tp);
+        if (until >= from) {
+          ranges.add(new OffsetRange(tp.topic(), tp.partition(), from, until));
+        }
+        m.reset().ifPresent(resets::add);
+      }
+    });
+    return Optional.of(OffsetCommit.builder(job, header.lastBatch().getAsLong(), header.batchEpoch()).ranges(ranges)
+        .resets(resets).metadata(header.commitMetadata()).commitTime(header.time().orElseThrow()).build());
+  }
+
+  /** Kafka refuses offset metadata over offset.metadata.max.bytes (4,096 by default). */
+  private static void requireFits(OffsetCommit commit, GroupMetadata header) {
+    int longest = header.moved(Long.MAX_VALUE, Optional.of(new PositionReset(new TopicPartition("t", 0), Long.MAX_VALUE,
+        Long.MAX_VALUE, PositionReset.Reason.LOG_END_BELOW_POSITION))).encode().getBytes(StandardCharsets.UTF_8).length;
+    if (longest > METADATA_MAX_BYTES) {
+      throw new CommitTooLargeException("batch " + commit.batchId() + " of job " + commit.job() + ": its metadata takes"
+          + " up to " + longest + " bytes in each committed offset, and Kafka keeps at most " + METADATA_MAX_BYTES
+          + " by default (offset.metadata.max.bytes). Put less in OffsetCommit metadata, or use a zk:, hbase: or"
+          + " file: store.");
+    }
+  }
+
+  /** Refuses partitions new to the job that Kafka does not have: it would keep the others only. */
+  private void requireExisting(String job, Set<TopicPartition> partitions, Set<TopicPartition> stored) {
+    Map<String, List<TopicPartition>> fresh = partitions.stream().filter(tp -> !stored.contains(tp))
+        .collect(Collectors.groupingBy(TopicPartition::topic));
+    if (fresh.isEmpty()) {
+      return;
+    }
+    Set<String> existing = call(admin.listTopics().names(), "list topics");
+    List<String> missing = new ArrayList<>();
+    List<String> known = fresh.keySet().stream().filter(existing::contains).collect(Collectors.toList());
+    fresh.keySet().stream().filter(t -> !existing.contains(t)).forEach(t -> missing.add(t + " (no such topic)"));
+    if (!known.isEmpty()) {
+      Map<String, TopicDescription> described = call(admin.describeTopics(known).allTopicNames(),
+          "describe topics " + known);
+      for (String t : known) {
+        int count = described.get(t).partitions().size();
+        fresh.get(t).stream().filter(tp -> tp.partition() >= count)
+            .forEach(tp -> missing.add(tp + " (" + t + " has " + count + " partitions)"));
+      }
+    }
+    if (!missing.isEmpty()) {
+      missing.sort(null);
+      throw new OffsetStoreException("job " + job + ": the kafka: store keeps positions as consumer-group offsets, and"
+          + " Kafka keeps none for a partition it does not have: " + String.join(", ", missing) + ". Nothing was"
+          + " written. Create the partitions first, or use a zk:, hbase: or file: store.");
+    }
+  }
+
+  private void alter(String job, Map<TopicPartition, OffsetAndMetadata> write) {
+    String group = groupOf(job);
+    try {
+      admin.alterConsumerGroupOffsets(group, write).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof GroupNotEmptyException || cause instanceof UnknownMemberIdException) {
+        throw new OffsetStoreException("consumer group " + group + " has running members, and Kafka accepts offsets"
+            + " from outside a group only when it has none: give the job's Kafka consumers another group.id than "
+            + group + ", or set kafka.group.prefix. Nothing of job " + job + " was written.", cause);
+      }
+      if (cause instanceof UnknownTopicOrPartitionException) {
+        throw new OffsetStoreException("Kafka refused the offsets of job " + job + " in group " + group + " for a"
+            + " partition it does not have (a topic deleted while the job ran?); the other partitions may have been"
+            + " written. Check the job with `tidemark offsets show`.", cause);
+      }
+      throw failure(cause, "write " + write.size() + " offsets of consumer group " + group);
+    } catch (TimeoutException | InterruptedException e) {
+      throw failure(e, "write " + write.size() + " offsets of consumer group " + group);
+    }
+  }
+
+  private <T> T call(KafkaFuture<T> future, String what) {
+    try {
+      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw failure(e.getCause(), what);
+    } catch (TimeoutException | InterruptedException e) {
+      throw failure(e, what);
+    }
+  }
+
+  private OffsetStoreException failure(Throwable cause, String what) {
+    if (cause instanceof InterruptedException) {
+      Thread.currentThread().interrupt();
+      return new StoreUnavailableException("interrupted while trying to " + what + " (" + description() + ")", cause);
+    }
+    if (cause instanceof TimeoutException || cause instanceof RetriableException
+        || cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+      return new StoreUnavailableException("Kafka at " + where + " did not " + what + " within " + timeout
+          + " (kafka.request.timeout): check that the brokers run and that this host can reach them; nothing was"
+          + " changed unless a write was under way (" + cause + ")", cause);
+    }
+    return new OffsetStoreException("Kafka at " + where + " refused to " + what + ": " + cause, cause);
+  }
+}

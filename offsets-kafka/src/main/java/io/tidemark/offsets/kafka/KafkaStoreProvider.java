@@ -1,0 +1,79 @@
+package io.tidemark.offsets.kafka;
+
+import io.tidemark.offsets.ConfigException;
+import io.tidemark.offsets.OffsetStore;
+import io.tidemark.offsets.OffsetStores;
+import io.tidemark.offsets.kafka.internal.KafkaSettings;
+import io.tidemark.offsets.spi.ConfigDef;
+import io.tidemark.offsets.spi.OffsetStoreProvider;
+import io.tidemark.offsets.spi.StoreConfig;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/**
+ * Opens {@code kafka://broker1:9092[,broker2:9092]} stores: positions in consumer groups (see
+ * {@link KafkaOffsetStore} for what that can and cannot guarantee). Settings:
+ * {@code kafka.group.prefix}, {@code kafka.request.timeout}, {@code kafka.client.config}.
+ */
+public final class KafkaStoreProvider implements OffsetStoreProvider {
+
+  @Override
+  public String scheme() {
+    return "kafka";
+  }
+
+  @Override
+  public ConfigDef configDef() {
+    return KafkaSettings.def();
+  }
+
+  @Override
+  public OffsetStore open(URI uri, StoreConfig config) {
+    String brokers = uri.getRawAuthority();
+    if (brokers == null || brokers.isBlank()) {
+      throw new ConfigException("kafka: store URI '" + OffsetStores.redact(uri) + "' names no broker; use"
+          + " kafka://broker1:9092[,broker2:9092]");
+    }
+    if (brokers.contains("@")) {
+      throw new ConfigException("kafka: store URI '" + OffsetStores.redact(uri) + "' carries credentials; put the"
+          + " client's security settings in the file named by kafka.client.config instead");
+    }
+    if (uri.getPath() != null && !uri.getPath().isEmpty() && !uri.getPath().equals("/")) {
+      throw new ConfigException("kafka: store URI '" + OffsetStores.redact(uri) + "' has a path; the group of a"
+          + " job is named by kafka.group.prefix, for example kafka://" + brokers + "?kafka.group.prefix=tidemark.");
+    }
+    Duration timeout = config.get(KafkaSettings.REQUEST_TIMEOUT);
+    Map<String, Object> client = new HashMap<>();
+    String file = config.get(KafkaSettings.CLIENT_CONFIG);
+    if (!file.isBlank()) {
+      Properties props = new Properties();
+      try (Reader r = Files.newBufferedReader(Path.of(file))) {
+        props.load(r);
+      } catch (IOException e) {
+        throw new ConfigException(KafkaSettings.CLIENT_CONFIG.name(), file, "cannot read it: " + e);
+      }
+      props.forEach((k, v) -> client.put(String.valueOf(k), v));
+    }
+    client.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
+    client.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "tidemark-offset-store");
+    client.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+    client.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
+    Admin admin;
+    try {
+      admin = Admin.create(client);
+    } catch (RuntimeException e) {
+      throw new ConfigException("cannot create the Kafka admin client of " + OffsetStores.redact(uri) + ": "
+          + e.getMessage());
+    }
+    return new KafkaOffsetStore(admin, true, brokers, config.get(KafkaSettings.GROUP_PREFIX), timeout);
+  }
+}

@@ -1,0 +1,151 @@
+package io.tidemark.offsets.kafka.internal;
+
+import io.tidemark.offsets.PositionReset;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * What the {@code kafka:} store writes into the metadata string of each committed offset of a job's
+ * consumer group. Every offset of the group carries the job's header (writer epoch, last batch,
+ * its epoch and time, whether a rewind came after it); the offsets the last batch moved also
+ * carry where that batch's range began and the reset it declared, if any, so that the last
+ * commit can be rebuilt to recognise its retry.
+ *
+ * <p>Format: {@code tm1;e=<epoch>;b=<batch>;c=<batch epoch>;t=<ISO instant>[;w][;m=<metadata>][;f=<from>][;r=<replaced>,<new>,<reason>]}
+ * ({@code b} and {@code c} absent before the first batch; {@code w}: rewound since; {@code m}: the
+ * last commit's metadata, URL-encoded {@code key=value} pairs joined by {@code &}). Kafka allows
+ * 4,096 bytes by default ({@code offset.metadata.max.bytes}); without metadata this takes under 100.
+ *
+ * @param epoch the job's writer epoch
+ * @param lastBatch the job's last committed batch
+ * @param batchEpoch the epoch the last batch was committed under
+ * @param time when the last batch was committed, or the last rewind happened
+ * @param rewound whether a rewind came after the last batch (the batch is then no longer the history)
+ * @param commitMetadata the last commit's metadata
+ * @param from where this partition's range of the last batch began, if the batch moved it
+ * @param reset the reset the last batch declared for this partition
+ */
+public record GroupMetadata(long epoch, OptionalLong lastBatch, long batchEpoch, Optional<Instant> time,
+    boolean rewound, SortedMap<String, String> commitMetadata, OptionalLong from, Optional<PositionReset> reset) {
+
+  /** Copies the metadata. */
+  public GroupMetadata {
+    commitMetadata = Collections.unmodifiableSortedMap(new TreeMap<>(commitMetadata));
+  }
+
+  /** What every Tidemark-written offset's metadata starts with. */
+  public static final String MARK = "tm1;";
+
+  /** This header without the partition's own fields. */
+  public GroupMetadata header() {
+    return new GroupMetadata(epoch, lastBatch, batchEpoch, time, rewound, commitMetadata, OptionalLong.empty(),
+        Optional.empty());
+  }
+
+  /** This header for a partition the last batch moved. */
+  public GroupMetadata moved(long fromOffset, Optional<PositionReset> declared) {
+    return new GroupMetadata(epoch, lastBatch, batchEpoch, time, rewound, commitMetadata, OptionalLong.of(fromOffset),
+        declared);
+  }
+
+  /** The same metadata under another writer epoch. */
+  public GroupMetadata withEpoch(long newEpoch) {
+    return new GroupMetadata(newEpoch, lastBatch, batchEpoch, time, rewound, commitMetadata, from, reset);
+  }
+
+  /** Whether two partitions' metadata are from the same write of the job. */
+  public boolean sameHeader(GroupMetadata other) {
+    return header().equals(other.header());
+  }
+
+  /** The metadata string. */
+  public String encode() {
+    StringBuilder b = new StringBuilder(MARK).append("e=").append(epoch);
+    lastBatch.ifPresent(batch -> b.append(";b=").append(batch).append(";c=").append(batchEpoch));
+    time.ifPresent(t -> b.append(";t=").append(t));
+    if (rewound) {
+      b.append(";w");
+    }
+    if (!commitMetadata.isEmpty()) {
+      b.append(";m=").append(commitMetadata.entrySet().stream()
+          .map(e -> encode(e.getKey()) + "=" + encode(e.getValue())).collect(Collectors.joining("&")));
+    }
+    from.ifPresent(f -> b.append(";f=").append(f));
+    reset.ifPresent(r -> b.append(";r=").append(r.replacedPosition()).append(',').append(r.newPosition())
+        .append(',').append(r.reason().name()));
+    return b.toString();
+  }
+
+  /**
+   * Parses {@code metadata} of {@code partition}'s offset; empty for metadata Tidemark did not write
+   * (an offset committed by a consumer or by Spark's {@code commitAsync}).
+   *
+   * @throws IllegalArgumentException for metadata that starts like Tidemark's and is not
+   */
+  public static Optional<GroupMetadata> decode(TopicPartition partition, String metadata) {
+    if (metadata == null || !metadata.startsWith(MARK)) {
+      return Optional.empty();
+    }
+    long epoch = -1;
+    OptionalLong batch = OptionalLong.empty();
+    long batchEpoch = 0;
+    Optional<Instant> time = Optional.empty();
+    boolean rewound = false;
+    SortedMap<String, String> commitMetadata = new TreeMap<>();
+    OptionalLong from = OptionalLong.empty();
+    Optional<PositionReset> reset = Optional.empty();
+    try {
+      for (String field : metadata.substring(MARK.length()).split(";")) {
+        if (field.equals("w")) {
+          rewound = true;
+          continue;
+        }
+        int eq = field.indexOf('=');
+        String value = field.substring(eq + 1);
+        switch (field.substring(0, Math.max(eq, 0))) {
+          case "e" -> epoch = Long.parseLong(value);
+          case "b" -> batch = OptionalLong.of(Long.parseLong(value));
+          case "c" -> batchEpoch = Long.parseLong(value);
+          case "t" -> time = Optional.of(Instant.parse(value));
+          case "m" -> {
+            for (String pair : value.split("&")) {
+              int at = pair.indexOf('=');
+              commitMetadata.put(decode(pair.substring(0, at)), decode(pair.substring(at + 1)));
+            }
+          }
+          case "f" -> from = OptionalLong.of(Long.parseLong(value));
+          case "r" -> {
+            String[] parts = value.split(",", 3);
+            reset = Optional.of(new PositionReset(partition, Long.parseLong(parts[0]), Long.parseLong(parts[1]),
+                PositionReset.Reason.valueOf(parts[2])));
+          }
+          default -> throw new IllegalArgumentException("unknown field '" + field + "'");
+        }
+      }
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("offset metadata '" + metadata + "' of " + partition + " is not readable: "
+          + e.getMessage(), e);
+    }
+    if (epoch < 0) {
+      throw new IllegalArgumentException("offset metadata '" + metadata + "' of " + partition + " has no epoch");
+    }
+    return Optional.of(new GroupMetadata(epoch, batch, batchEpoch, time, rewound, commitMetadata, from, reset));
+  }
+
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  private static String decode(String s) {
+    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+  }
+}
