@@ -9,6 +9,7 @@ import io.tidemark.offsets.OffsetRange;
 import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.PositionReset;
 import io.tidemark.offsets.ResolvedStart;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -218,6 +219,7 @@ public final class BatchCommitter {
       return Outcome.COMMITTED;
     } catch (BatchFailedException e) {
       failure = e;
+      listeners.forEach(l -> l.batchFailed(job, batchId, e));
       throw e;
     } catch (Exception e) {
       boolean committed = nextBatchId > batchId;
@@ -234,6 +236,7 @@ public final class BatchCommitter {
       BatchFailedException failed = new BatchFailedException(job, batchId, "batch " + batchId + " of job " + job
           + " failed: " + e + what, e);
       failure = failed;
+      listeners.forEach(l -> l.batchFailed(job, batchId, failed));
       throw failed;
     }
   }
@@ -271,9 +274,14 @@ public final class BatchCommitter {
     prepared.forEach((k, v) -> b.metadata(PREPARED_PREFIX + k, v));
     OffsetCommit commit = b.build();
     CommitResult result;
+    long asked = System.nanoTime();
     try {
       result = store.commit(commit);
+      Duration took = Duration.ofNanos(System.nanoTime() - asked);
+      listeners.forEach(l -> l.commitAnswered(job, batchId, result, took));
     } catch (OffsetConflictException e) {
+      Duration took = Duration.ofNanos(System.nanoTime() - asked);
+      listeners.forEach(l -> l.commitRefused(job, batchId, e.conflict(), took));
       if (e.conflict() == OffsetConflictException.Conflict.STALE_EPOCH) {
         throw new DriverFencedException(job, batchId, epoch, e);
       }

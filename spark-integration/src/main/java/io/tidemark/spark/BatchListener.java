@@ -1,5 +1,9 @@
 package io.tidemark.spark;
 
+import io.tidemark.offsets.CommitResult;
+import io.tidemark.offsets.OffsetConflictException;
+import java.time.Duration;
+
 /**
  * Told of each batch's steps, on the driver, in the batch's own thread (for metrics, logs, or a
  * test that stops a driver at an exact point). Methods must be quick and must not throw.
@@ -16,4 +20,13 @@ public interface BatchListener {
 
   /** After a transactional output published batch {@code batchId} (for other outputs: right after the commit). */
   default void afterPublish(String job, long batchId) {}
+
+  /** After the store answered batch {@code batchId}'s commit with {@code result}, {@code took} after it was asked. */
+  default void commitAnswered(String job, long batchId, CommitResult result, Duration took) {}
+
+  /** After the store refused batch {@code batchId}'s commit ({@code conflict}), {@code took} after it was asked. */
+  default void commitRefused(String job, long batchId, OffsetConflictException.Conflict conflict, Duration took) {}
+
+  /** After batch {@code batchId} failed: no later batch of this driver runs. */
+  default void batchFailed(String job, long batchId, BatchFailedException failure) {}
 }

@@ -2,6 +2,7 @@ package io.tidemark.serde.avro;
 
 import io.tidemark.serde.avro.compat.CompatibilityChecker;
 import io.tidemark.serde.avro.compat.CompatibilityLevel;
+import io.tidemark.serde.avro.registry.CachingSchemaRegistryClient;
 import io.tidemark.serde.avro.registry.InvalidSchemaException;
 import io.tidemark.serde.avro.registry.SchemaNotFoundException;
 import io.tidemark.serde.avro.registry.SchemaRegistryClient;
@@ -73,6 +74,15 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     if (client == null) {
       client = config.client();
     }
+  }
+
+  /**
+   * The registry client's counts, when it is a {@link CachingSchemaRegistryClient} (as configured
+   * from {@code schema.registry.url}): how many lookups reached the registry. Records whose schema
+   * the deserializer already resolved do not reach the client at all.
+   */
+  public Optional<CachingSchemaRegistryClient.Stats> registryStats() {
+    return client instanceof CachingSchemaRegistryClient c ? Optional.of(c.stats()) : Optional.empty();
   }
 
   @Override

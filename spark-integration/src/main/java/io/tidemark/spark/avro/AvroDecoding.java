@@ -6,6 +6,7 @@ import io.tidemark.serde.avro.InvalidHeaderException;
 import io.tidemark.serde.avro.UnknownSchemaIdException;
 import io.tidemark.serde.avro.WireFormat;
 import io.tidemark.spark.dstream.KafkaBatch;
+import io.tidemark.spark.metrics.AvroMetrics;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -148,11 +150,12 @@ public final class AvroDecoding implements Serializable {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(records.context());
     LongAccumulator bad = sc.sc().longAccumulator("tidemark.bad-records");
     CollectionAccumulator<Integer> ids = sc.sc().collectionAccumulator("tidemark.avro.schema-ids");
+    Counts counts = Counts.of(sc.sc(), bad, policy);
     AvroDecoding self = this;
     JavaRDD<DecodedRecord<T>> decoded = records.mapPartitions(it -> {
       List<Raw> raw = new ArrayList<>();
       it.forEachRemaining(r -> raw.add(new Raw(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value())));
-      return self.<T>decodePartition(raw, bad, ids).iterator();
+      return self.<T>decodePartition(raw, bad, ids, counts).iterator();
     });
     return new Decoded<>(decoded, bad, ids, policy);
   }
@@ -167,6 +170,7 @@ public final class AvroDecoding implements Serializable {
     LongAccumulator bad = kafkaRows.sparkSession().sparkContext().longAccumulator("tidemark.bad-records");
     CollectionAccumulator<Integer> ids =
         kafkaRows.sparkSession().sparkContext().collectionAccumulator("tidemark.avro.schema-ids");
+    Counts counts = Counts.of(kafkaRows.sparkSession().sparkContext(), bad, policy);
     AvroDecoding self = this;
     return kafkaRows.mapPartitions((org.apache.spark.api.java.function.MapPartitionsFunction<Row, T>) it -> {
       List<Raw> raw = new ArrayList<>();
@@ -174,11 +178,24 @@ public final class AvroDecoding implements Serializable {
           r.getAs("timestamp") == null ? -1L : r.<java.sql.Timestamp>getAs("timestamp").getTime(),
           r.getAs("key"), r.getAs("value"))));
       List<T> out = new ArrayList<>();
-      for (DecodedRecord<V> d : self.<V>decodePartition(raw, bad, ids)) {
+      for (DecodedRecord<V> d : self.<V>decodePartition(raw, bad, ids, counts)) {
         out.add(map.call(d));
       }
       return out.iterator();
     }, encoder);
+  }
+
+  /**
+   * The accumulators behind the {@code tidemark.avro} metrics source: schema lookups and registry
+   * calls (the bad-record count is the decoding's own accumulator).
+   */
+  private record Counts(LongAccumulator lookups, LongAccumulator registryCalls) implements Serializable {
+    static Counts of(org.apache.spark.SparkContext sc, LongAccumulator bad, BadRecordPolicy policy) {
+      Counts c = new Counts(sc.longAccumulator("tidemark.avro.schema-lookups"),
+          sc.longAccumulator("tidemark.avro.registry-calls"));
+      AvroMetrics.of(sc).track(bad, policy, c.lookups(), c.registryCalls());
+      return c;
+    }
   }
 
   /** One source record, as bytes. */
@@ -186,14 +203,18 @@ public final class AvroDecoding implements Serializable {
 
   @SuppressWarnings("unchecked")
   private <T> List<DecodedRecord<T>> decodePartition(List<Raw> raw, LongAccumulator bad,
-      CollectionAccumulator<Integer> ids) throws Exception {
+      CollectionAccumulator<Integer> ids, Counts counts) throws Exception {
     AvroDeserializer<Object> deserializer = ExecutorSerdes.deserializer(serdeConfig);
+    long lookups = 0;
     List<DecodedRecord<T>> out = new ArrayList<>(raw.size());
     List<Future<RecordMetadata>> deadLetters = new ArrayList<>();
     Set<Integer> seen = new TreeSet<>();
     for (Raw r : raw) {
       int schemaId = r.value() != null && r.value().length >= WireFormat.HEADER_BYTES
           && r.value()[0] == WireFormat.MAGIC ? WireFormat.schemaId(r.value(), "record") : -1;
+      if (schemaId >= 0) {
+        lookups++;
+      }
       Object value;
       try {
         value = deserializer.deserialize(r.topic(), r.value());
@@ -226,6 +247,8 @@ public final class AvroDecoding implements Serializable {
       }
     }
     seen.forEach(ids::add);
+    counts.lookups().add(lookups);
+    counts.registryCalls().add(ExecutorSerdes.newRegistryCalls(deserializer));
     return out;
   }
 
@@ -245,6 +268,15 @@ public final class AvroDecoding implements Serializable {
   static final class ExecutorSerdes {
     private static final Map<Map<String, String>, AvroDeserializer<Object>> DESERIALIZERS = new ConcurrentHashMap<>();
     private static final Map<Map<String, String>, KafkaProducer<byte[], byte[]>> PRODUCERS = new ConcurrentHashMap<>();
+    /** Per deserializer: the registry calls already reported by a task of this JVM. */
+    private static final Map<AvroDeserializer<Object>, AtomicLong> REPORTED_CALLS = new ConcurrentHashMap<>();
+
+    /** Registry calls {@code deserializer}'s client made since the last task of this JVM reported them. */
+    static long newRegistryCalls(AvroDeserializer<Object> deserializer) {
+      long now = deserializer.registryStats().map(s -> s.registryCalls()).orElse(0L);
+      long before = REPORTED_CALLS.computeIfAbsent(deserializer, d -> new AtomicLong()).getAndAccumulate(now, Math::max);
+      return Math.max(0, now - before);
+    }
 
     private ExecutorSerdes() {}
 

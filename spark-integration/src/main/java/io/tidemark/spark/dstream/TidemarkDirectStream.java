@@ -8,6 +8,7 @@ import io.tidemark.spark.BatchFailedException;
 import io.tidemark.spark.BatchListener;
 import io.tidemark.spark.DeliveryGuarantee;
 import io.tidemark.spark.internal.JobStart;
+import io.tidemark.spark.metrics.JobMetrics;
 import io.tidemark.spark.sink.TransactionalOutput;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -80,15 +81,22 @@ public final class TidemarkDirectStream<K, V> {
   private final BatchCommitter committer;
   private final OffsetStore store;
   private final boolean ownsStore;
+  private final JobMetrics metrics;
   private final AtomicBoolean outputSet = new AtomicBoolean();
 
   private TidemarkDirectStream(JavaStreamingContext ssc, JavaInputDStream<ConsumerRecord<K, V>> stream,
-      BatchCommitter committer, OffsetStore store, boolean ownsStore) {
+      BatchCommitter committer, OffsetStore store, boolean ownsStore, JobMetrics metrics) {
     this.ssc = ssc;
     this.stream = stream;
     this.committer = committer;
     this.store = store;
     this.ownsStore = ownsStore;
+    this.metrics = metrics;
+  }
+
+  /** The job's metrics, also reported by Spark's metrics sinks as the source {@code tidemark.<job>}. */
+  public JobMetrics metrics() {
+    return metrics;
   }
 
   /** A builder over {@code ssc}. */
@@ -186,8 +194,12 @@ public final class TidemarkDirectStream<K, V> {
     }
   }
 
-  /** Closes the store if this stream opened it from a URI (idempotent); the streaming context is the caller's. */
+  /**
+   * Removes the job's metrics source, and closes the store if this stream opened it from a URI
+   * (idempotent); the streaming context is the caller's.
+   */
   public void close() {
+    metrics.close();
     if (ownsStore) {
       store.close();
     }
@@ -362,8 +374,10 @@ public final class TidemarkDirectStream<K, V> {
             LocationStrategies.PreferConsistent(),
             ConsumerStrategies.<K, V>Assign(started.start().positions().keySet(), params,
                 new HashMap<>(started.start().positions())));
-        return new TidemarkDirectStream<>(ssc, stream, started.committer(), started.store(), started.ownsStore());
+        return new TidemarkDirectStream<>(ssc, stream, started.committer(), started.store(), started.ownsStore(),
+            started.metrics());
       } catch (RuntimeException e) {
+        started.metrics().close();
         if (started.ownsStore()) {
           started.store().close();
         }

@@ -9,6 +9,7 @@ import io.tidemark.spark.BatchCommitter;
 import io.tidemark.spark.BatchFailedException;
 import io.tidemark.spark.BatchListener;
 import io.tidemark.spark.DeliveryGuarantee;
+import io.tidemark.spark.metrics.JobMetrics;
 import io.tidemark.spark.sink.TransactionalOutput;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,7 @@ public final class JobStart {
 
   /** The started job: its store (and whether the adapter opened it), its start, its committer. */
   public record Started(OffsetStore store, boolean ownsStore, ResolvedStart start, BatchCommitter committer,
-      List<String> topics) {}
+      List<String> topics, JobMetrics metrics) {}
 
   /** Adds to {@code problems} what is missing among the options every adapter needs. */
   public static void checkCommon(List<String> problems, String job, List<String> topics, DeliveryGuarantee guarantee,
@@ -49,7 +50,8 @@ public final class JobStart {
 
   /**
    * Opens the store (from {@code uri} when {@code store} is null), resolves the start against the
-   * cluster reached with {@code admin}, and claims the job. Closes a store it opened on failure.
+   * cluster reached with {@code admin}, claims the job, and starts its metrics. Closes a store it
+   * opened on failure.
    */
   public static Started start(OffsetStore store, String uri, String job, List<String> topics, Properties admin,
       StartPositionResolver resolver, DeliveryGuarantee guarantee, List<BatchListener> listeners) {
@@ -64,7 +66,8 @@ public final class JobStart {
       listeners.forEach(committer::addListener);
       ResolvedStart start = committer.start();
       List<String> read = topics.stream().filter(t -> !start.droppedTopics().contains(t)).toList();
-      return new Started(s, owns, start, committer, read);
+      JobMetrics metrics = JobMetrics.start(committer, s, admin);
+      return new Started(s, owns, start, committer, read, metrics);
     } catch (RuntimeException e) {
       if (owns) {
         s.close();

@@ -13,6 +13,7 @@ import io.tidemark.spark.BatchFailedException;
 import io.tidemark.spark.BatchListener;
 import io.tidemark.spark.DeliveryGuarantee;
 import io.tidemark.spark.internal.JobStart;
+import io.tidemark.spark.metrics.JobMetrics;
 import io.tidemark.spark.sink.TransactionalOutput;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -76,9 +77,10 @@ public final class TidemarkStructuredStream {
   private final Map<String, String> kafkaOptions;
   private final OffsetStore store;
   private final boolean ownsStore;
+  private final JobMetrics metrics;
 
   private TidemarkStructuredStream(SparkSession spark, BatchCommitter committer, ResolvedStart start,
-      List<String> topics, Map<String, String> kafkaOptions, OffsetStore store, boolean ownsStore) {
+      List<String> topics, Map<String, String> kafkaOptions, OffsetStore store, boolean ownsStore, JobMetrics metrics) {
     this.spark = spark;
     this.committer = committer;
     this.start = start;
@@ -86,6 +88,12 @@ public final class TidemarkStructuredStream {
     this.kafkaOptions = kafkaOptions;
     this.store = store;
     this.ownsStore = ownsStore;
+    this.metrics = metrics;
+  }
+
+  /** The job's metrics, also reported by Spark's metrics sinks as the source {@code tidemark.<job>}. */
+  public JobMetrics metrics() {
+    return metrics;
   }
 
   /** A builder over {@code spark}. */
@@ -176,8 +184,9 @@ public final class TidemarkStructuredStream {
     return new Wrapper(this, (batch, batchId) -> JobStart.transactional(output, batch));
   }
 
-  /** Closes the store if this stream opened it from a URI. */
+  /** Removes the job's metrics source, and closes the store if this stream opened it from a URI. */
   public void close() {
+    metrics.close();
     if (ownsStore) {
       store.close();
     }
@@ -335,7 +344,7 @@ public final class TidemarkStructuredStream {
       JobStart.Started started = JobStart.start(store, storeUri, job, topics, adminProps(), resolver, guarantee,
           listeners);
       return new TidemarkStructuredStream(spark, started.committer(), started.start(), started.topics(),
-          Map.copyOf(kafkaOptions), started.store(), started.ownsStore());
+          Map.copyOf(kafkaOptions), started.store(), started.ownsStore(), started.metrics());
     }
 
     private Properties adminProps() {

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import org.apache.avro.Schema;
@@ -36,6 +37,27 @@ public final class CachingSchemaRegistryClient implements SchemaRegistryClient {
   private final Map<String, Timed<SchemaVersion>> latest;
   private final Map<Integer, Long> misses;
   private final ConcurrentHashMap<Integer, CompletableFuture<Schema>> inFlight = new ConcurrentHashMap<>();
+  private final LongAdder lookups = new LongAdder();
+  private final LongAdder registryCalls = new LongAdder();
+
+  /**
+   * What the cache saved so far: lookups of ids, schemas and latest versions (the cached calls),
+   * and how many of them went to the registry.
+   *
+   * @param lookups cached calls made
+   * @param registryCalls of those, the ones the registry answered (or refused)
+   */
+  public record Stats(long lookups, long registryCalls) {
+    /** The share of lookups the cache answered (1 when there were none). */
+    public double hitRate() {
+      return lookups == 0 ? 1.0 : (double) (lookups - registryCalls) / lookups;
+    }
+  }
+
+  /** Counts since this client was built. */
+  public Stats stats() {
+    return new Stats(lookups.sum(), registryCalls.sum());
+  }
 
   private record Timed<T>(T value, long expires) {}
 
@@ -80,11 +102,13 @@ public final class CachingSchemaRegistryClient implements SchemaRegistryClient {
   }
 
   private int cachedId(String subject, Schema schema, IntSupplier ask) {
+    lookups.increment();
     SubjectSchema key = new SubjectSchema(subject, schema);
     Integer known = ids.get(key);
     if (known != null) {
       return known;
     }
+    registryCalls.increment();
     int id = ask.getAsInt();
     ids.put(key, id);
     schemas.putIfAbsent(id, schema);
@@ -93,6 +117,7 @@ public final class CachingSchemaRegistryClient implements SchemaRegistryClient {
 
   @Override
   public Schema schema(int id) {
+    lookups.increment();
     Schema known = schemas.get(id);
     if (known != null) {
       return known;
@@ -113,7 +138,11 @@ public final class CachingSchemaRegistryClient implements SchemaRegistryClient {
     }
     try {
       Schema again = schemas.get(id); // another flight may have finished between our checks
-      Schema schema = again != null ? again : delegate.schema(id);
+      Schema schema = again;
+      if (schema == null) {
+        registryCalls.increment();
+        schema = delegate.schema(id);
+      }
       schemas.put(id, schema);
       misses.remove(id);
       mine.complete(schema);
@@ -132,11 +161,13 @@ public final class CachingSchemaRegistryClient implements SchemaRegistryClient {
 
   @Override
   public SchemaVersion latest(String subject) {
+    lookups.increment();
     Timed<SchemaVersion> known = latest.get(subject);
     long now = nanoTime.getAsLong();
     if (known != null && now - known.expires() < 0) {
       return known.value();
     }
+    registryCalls.increment();
     SchemaVersion v = delegate.latest(subject);
     latest.put(subject, new Timed<>(v, now + latestTtlNanos));
     schemas.putIfAbsent(v.id(), v.schema());

@@ -130,4 +130,19 @@ class CachingClientTimingTest {
     c.schema(1);
     assertThat(calls).as("1 was evicted").hasValue(4);
   }
+
+  @Test
+  void statsCountLookupsAndTheCallsThatReachedTheRegistry() {
+    CachingSchemaRegistryClient client = cache().build();
+    assertThat(client.stats().hitRate()).as("no lookup yet").isEqualTo(1.0);
+    for (int i = 0; i < 9; i++) {
+      client.schema(1 + i % 3);
+    }
+    client.latest("orders-value");
+
+    CachingSchemaRegistryClient.Stats stats = client.stats();
+    assertThat(stats.lookups()).isEqualTo(10);
+    assertThat(stats.registryCalls()).isEqualTo(calls.get()).isEqualTo(4);
+    assertThat(stats.hitRate()).isEqualTo(0.6);
+  }
 }
