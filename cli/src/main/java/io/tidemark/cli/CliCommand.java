@@ -17,4 +17,9 @@ abstract class CliCommand implements Callable<Integer> {
   PrintWriter out() {
     return spec.commandLine().getOut();
   }
+
+  /** For notes that must not mix with the output (which may be JSON). */
+  PrintWriter err() {
+    return spec.commandLine().getErr();
+  }
 }

@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
 
 /** {@code tidemark offsets}: inspect and repair jobs' committed offsets in any store. */
 @Command(name = "offsets", mixinStandardHelpOptions = true,
-    description = "Inspect and repair jobs' committed offsets in a store (file:, zk://, hbase://).",
+    description = "Inspect and repair jobs' committed offsets in a store (file:, zk://, hbase://, kafka://).",
     subcommands = {OffsetsCommand.ListJobs.class, OffsetsCommand.Show.class, OffsetsCommand.Lag.class,
         OffsetsCommand.History.class, OffsetsCommand.Export.class, OffsetsCommand.Import.class,
         OffsetsCommand.Delete.class, OffsetsCommand.Reset.class, OffsetsCommand.Rewind.class})

@@ -126,7 +126,8 @@ final class SchemasCommand {
     Path file;
 
     @Option(names = "--level", description = "BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL,"
-        + " FULL_TRANSITIVE or NONE (default: the subject's level in the registry).")
+        + " FULL_TRANSITIVE or NONE (default: the subject's level in the registry, or the global one when the subject"
+        + " has none).")
     String level;
 
     @Override
@@ -137,7 +138,7 @@ final class SchemasCommand {
       for (int v : c.versions(subject)) {
         registered.add(c.version(subject, v).schema());
       }
-      CompatibilityLevel l = CompatibilityLevel.valueOf((level != null ? level : c.compatibility(Optional.of(subject)))
+      CompatibilityLevel l = CompatibilityLevel.valueOf((level != null ? level : registryLevel(c))
           .trim().toUpperCase(Locale.ROOT));
       CompatibilityChecker.Result r = CompatibilityChecker.check(candidate, registered, l);
       Output o = new Output("direction", "againstVersion", "type", "location", "message");
@@ -158,6 +159,26 @@ final class SchemasCommand {
       }
       out().flush();
       return r.compatible() ? ExitCodes.OK : ExitCodes.NO;
+    }
+
+    /**
+     * The subject's level, or the global one when the subject reports NONE and the registry does
+     * not: Apicurio answers NONE for a subject without a rule of its own, and then applies the
+     * global rule when registering.
+     */
+    private String registryLevel(SchemaRegistryClient c) {
+      String own = c.compatibility(Optional.of(subject));
+      if (!own.trim().equalsIgnoreCase("NONE")) {
+        return own;
+      }
+      String global = c.compatibility(Optional.empty());
+      if (!global.trim().equalsIgnoreCase("NONE")) {
+        err().printf("note: the registry reports NONE for %s and %s globally; some registries (Apicurio) report NONE"
+            + " for a subject without a level of its own, so this checks at %s. Pass --level NONE if the subject's NONE"
+            + " is meant.%n", subject, global, global);
+        err().flush();
+      }
+      return global;
     }
   }
 
