@@ -1,0 +1,78 @@
+package io.tidemark.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tidemark.offsets.OffsetCommit;
+import io.tidemark.offsets.OffsetStore;
+import io.tidemark.offsets.OffsetStores;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/tidemark} as an operator runs it: a separate process over the packaged jar, its
+ * output on the process's streams, and its exit code as the shell sees it.
+ */
+class TidemarkScriptIT {
+  private static final Path ROOT = Path.of(System.getProperty("tidemark.root", "..")).toAbsolutePath().normalize();
+
+  @TempDir
+  Path dir;
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run tidemark(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(ROOT.resolve("bin/tidemark").toString()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).directory(ROOT.toFile()).start();
+    p.getOutputStream().close();
+    // the outputs are small; read them after the exit, with a bound on the wait
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("bin/tidemark %s ended", String.join(" ", args)).isTrue();
+    Run run = new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+        new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    assertThat(run.err()).as("the jar was built by the build, not by the script").doesNotContain("building the tidemark");
+    return run;
+  }
+
+  @Test
+  void theScriptRunsTheJarWithItsOutputAndExitCodes() throws Exception {
+    String store = "file:" + dir.resolve("offsets");
+    try (OffsetStore s = OffsetStores.open(store)) {
+      long epoch = s.claim("nightly-export");
+      s.commit(OffsetCommit.builder("nightly-export", 0, epoch).range("orders", 0, 0, 42)
+          .starts(Map.of(new TopicPartition("orders", 0), 0L)).build());
+    }
+
+    Run help = tidemark("--help");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).startsWith("Usage: tidemark").contains("offsets", "schemas", "Exit codes:");
+
+    Run list = tidemark("offsets", "list", "--store", store, "--json");
+    assertThat(list.code()).as(list.err()).isZero();
+    JsonNode jobs = new ObjectMapper().readTree(list.out());
+    assertThat(jobs.findValuesAsText("job")).containsExactly("nightly-export");
+
+    Run missing = tidemark("offsets", "show", "--store", store, "--job", "nobody");
+    assertThat(missing.code()).isEqualTo(ExitCodes.NOT_FOUND);
+    assertThat(missing.err()).contains("no job 'nobody'");
+    assertThat(missing.out()).isEmpty();
+
+    Run usage = tidemark("offsets", "reset", "--store", store, "--job", "nightly-export");
+    assertThat(usage.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(usage.err()).contains("--to-earliest");
+
+    Run down = tidemark("offsets", "list", "--store", "zk://127.0.0.1:1/tidemark", "--store-config",
+        "zk.operation.deadline=1s", "--store-config", "zk.connection.timeout=500ms");
+    assertThat(down.code()).as(down.err()).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(down.err()).contains("did not accept a connection");
+  }
+}
