@@ -10,6 +10,7 @@ import io.tidemark.offsets.OffsetStores;
 import io.tidemark.offsets.PartitionOffsets;
 import io.tidemark.offsets.RewindTarget;
 import io.tidemark.offsets.spi.CommitRules;
+import io.tidemark.offsets.spi.ConfigKey;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -23,7 +24,6 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
@@ -426,6 +426,9 @@ final class OffsetsCommand {
 
     @Override
     public Integer call() throws IOException {
+      if (to.duration != null) {
+        durationOf(to.duration); // a usage error comes before any store or broker is asked
+      }
       if ((to.earliest || to.latest || to.datetime != null || to.duration != null) && broker.bootstrap == null) {
         broker.admin("this reset"); // refuses, saying what to add
       }
@@ -530,26 +533,11 @@ final class OffsetsCommand {
 
   /** {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, {@code 500ms} or ISO-8601 ({@code PT5M}). */
   static Duration durationOf(String text) {
-    String t = text.trim().toLowerCase(Locale.ROOT);
     try {
-      if (t.startsWith("p")) {
-        return Duration.parse(t.toUpperCase(Locale.ROOT));
-      }
-      if (t.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      }
-      long n = Long.parseLong(t.substring(0, t.length() - 1));
-      switch (t.charAt(t.length() - 1)) {
-        case 's': return Duration.ofSeconds(n);
-        case 'm': return Duration.ofMinutes(n);
-        case 'h': return Duration.ofHours(n);
-        case 'd': return Duration.ofDays(n);
-        default: break;
-      }
-    } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
-      // reported below
+      return ConfigKey.parseDuration(text);
+    } catch (IllegalArgumentException | java.time.DateTimeException e) {
+      throw new CliException(ExitCodes.USAGE, "not a duration: '" + text + "' (use 30s, 5m, 2h, 1d, 500ms or PT5M)");
     }
-    throw new CliException(ExitCodes.USAGE, "not a duration: '" + text + "' (use 30s, 5m, 2h, 1d, 500ms or PT5M)");
   }
 
   static Instant instantOf(String text) {

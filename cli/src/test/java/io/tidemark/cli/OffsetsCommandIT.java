@@ -268,5 +268,11 @@ class OffsetsCommandIT {
     Cli.Run missing = tidemark("offsets", "show", "--store", store("file"), "--job", "nobody");
     assertThat(missing.code()).isEqualTo(ExitCodes.NOT_FOUND);
     assertThat(missing.err()).contains("tidemark offsets list --store");
+    for (String bad : List.of("5 weeks", "PT", "-3m")) {
+      Cli.Run duration = tidemark("offsets", "reset", "--store", store("file"), "--job", "nobody", "--by-duration", bad,
+          "--bootstrap", broker.bootstrapServers());
+      assertThat(duration.code()).as(bad).isEqualTo(ExitCodes.USAGE);
+      assertThat(duration.err()).as(bad).contains("not a duration: '" + bad + "' (use 30s, 5m, 2h, 1d, 500ms or PT5M)");
+    }
   }
 }

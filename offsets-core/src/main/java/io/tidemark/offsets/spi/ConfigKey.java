@@ -170,7 +170,13 @@ public final class ConfigKey<T> {
     };
   }
 
-  static Duration parseDuration(String s) {
+  /**
+   * Parses a duration as settings write it: ISO-8601 ({@code PT30S}) or a whole number with a unit
+   * ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 30d}).
+   *
+   * @throws IllegalArgumentException (or {@link java.time.format.DateTimeParseException}) when it is neither
+   */
+  public static Duration parseDuration(String s) {
     String t = s.trim().toLowerCase(java.util.Locale.ROOT);
     if (t.startsWith("p")) {
       return Duration.parse(t.toUpperCase(java.util.Locale.ROOT));
