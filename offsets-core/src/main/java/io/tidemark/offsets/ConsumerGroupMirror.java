@@ -141,6 +141,11 @@ public final class ConsumerGroupMirror implements OffsetStore {
   }
 
   @Override
+  public boolean isCompareAndSet() {
+    return store.isCompareAndSet();
+  }
+
+  @Override
   public String description() {
     return store.description() + ", mirrored to Kafka consumer groups " + groupPrefix + "<job>";
   }

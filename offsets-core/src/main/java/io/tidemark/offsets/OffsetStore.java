@@ -82,6 +82,17 @@ public interface OffsetStore extends AutoCloseable {
    */
   boolean delete(String job);
 
+  /**
+   * Whether {@link #commit} is an atomic compare-and-set against every writer of the job, in any
+   * process, so that of two drivers committing the same batch exactly one wins, and a driver fenced
+   * by {@link #claim} can never commit again. True for the {@code file:}, {@code zk://} and
+   * {@code hbase://} stores; a store that checks the rules only within its own process (the
+   * {@code kafka://} store) says false, and the Spark adapters then refuse {@code EXACTLY_ONCE}.
+   */
+  default boolean isCompareAndSet() {
+    return true;
+  }
+
   /** A description of the store for logs and messages, never containing credentials. */
   String description();
 

@@ -34,6 +34,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -51,22 +53,29 @@ import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An {@link OffsetStore} that keeps a job's positions only as the committed offsets of a Kafka
- * consumer group ({@code <prefix><job>}), which is how Spark's own {@code commitAsync} keeps them:
+ * consumer group ({@code <prefix><job>}, the prefix {@code tidemark.} by default), which is how
+ * Spark's own {@code commitAsync} keeps them:
  * no other system to run, and Kafka's tools ({@code kafka-consumer-groups.sh --describe}, lag
  * exporters) show the job as they show any consumer. Opened from
  * {@code kafka://broker1:9092[,broker2:9092]}.
  *
  * <h2>What it keeps</h2>
- * Each committed offset carries, in its metadata string, the job's writer epoch, last batch id,
- * that batch's epoch and time, and where the batch's range of that partition began. Every write
- * (commit, claim, rewind) writes every partition of the job in one {@code OffsetCommit} request,
- * which the group coordinator appends as one record batch: readers see all of it or none of it.
- * A group committed by something else (a consumer, Spark's {@code commitAsync}, the
- * {@code mirror.*} option of another store) is read as positions with no batch and epoch 0, so a
- * job can take over a group Spark has been committing to; its first batch may have any id.
+ * Each committed offset carries, in its metadata string, the job's writer epoch and last batch
+ * id, and where the batch's range of that partition began; the first partition (the lead) also
+ * carries the batch's epoch, time and metadata. Every write (commit, claim, rewind) writes every
+ * partition of the job in one {@code OffsetCommit} request, which the group coordinator appends
+ * as one record batch, so readers see all of it or none of it, as long as Kafka accepts every
+ * partition (it drops, and reports, those of a topic deleted meanwhile). A write Kafka would
+ * refuse for its size (4,096 bytes of metadata per offset, about 1 MB per request by default) is
+ * refused before it is sent, with {@link CommitTooLargeException}. A group committed by
+ * something else (a consumer, Spark's {@code commitAsync}, the {@code mirror.*} option of another
+ * store) is read as positions with no batch and epoch 0, so a job can take over a group Spark has
+ * been committing to ({@code kafka.group.prefix} empty); its first batch may have any id.
  *
  * <h2>What it cannot guarantee</h2>
  * Kafka offers no compare-and-set on a consumer group's offsets. The commit rules of
@@ -85,21 +94,31 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  *   <li><b>History is the last batch only</b> ({@link #history} returns at most one entry, none
  *       after a rewind): a rewind to an earlier batch than the last one's predecessor is refused;
  *       a rewind to explicit offsets always works.
- *   <li><b>A rewind that drops partitions</b> deletes their offsets in a second request after the
- *       write, so a crash in between leaves them in the group.
  *   <li><b>Positions of partitions that do not exist</b> cannot be kept: Kafka refuses them. A
  *       commit or rewind that names one new to the job is refused before anything is written.
  *   <li><b>The group must have no running members.</b> Kafka refuses offsets written from
  *       outside a group with members; the job's own consumers need another {@code group.id}.
  * </ul>
  *
- * <p>Thread-safe. Retention: Kafka deletes the offsets of a group that has had no members for
- * {@code offsets.retention.minutes} (7 days by default) after its last commit; a job stopped
- * longer than that loses its positions, and its start policy applies again.
+ * <h2>Retention</h2>
+ * Kafka deletes an offset of a group without members {@code offsets.retention.minutes} (7 days
+ * by default) after its last commit, whether a driver is running or not. So that a running job
+ * whose topics are quiet keeps its positions, the store writes the groups of the jobs it wrote
+ * again, unchanged, every {@code kafka.refresh.interval} (1 hour by default), until another writer
+ * claims the job. A job whose drivers are all stopped longer than the retention loses its
+ * positions, and its start policy applies again as for a new job.
+ *
+ * <p>Thread-safe. {@link #isCompareAndSet()} is false, so the Spark adapters refuse
+ * {@code EXACTLY_ONCE} on it.
  */
 public final class KafkaOffsetStore implements OffsetStore {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaOffsetStore.class);
   /** Kafka's default {@code offset.metadata.max.bytes}. */
   static final int METADATA_MAX_BYTES = 4096;
+  /** Below Kafka's default {@code message.max.bytes} (1,048,588), which bounds one group commit. */
+  static final int REQUEST_MAX_BYTES = 900_000;
+  /** What an offset record adds to its metadata and topic name in {@code __consumer_offsets}, about. */
+  static final int OFFSET_RECORD_OVERHEAD = 60;
   private final Admin admin;
   private final boolean ownsAdmin;
   private final String groupPrefix;
@@ -109,6 +128,10 @@ public final class KafkaOffsetStore implements OffsetStore {
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
   /** Epochs claimed for jobs that have no position yet, so none in their group. */
   private final Map<String, Long> claimedOnly = new ConcurrentHashMap<>();
+  /** The jobs this instance wrote, with the epoch it wrote: their groups are renewed until another epoch appears. */
+  private final Map<String, Long> written = new ConcurrentHashMap<>();
+  private final Duration refreshInterval;
+  private final ScheduledExecutorService refresher;
   private volatile boolean closed;
 
   /**
@@ -118,18 +141,54 @@ public final class KafkaOffsetStore implements OffsetStore {
    * @param where the brokers, for messages
    * @param groupPrefix prefix of each job's group
    * @param timeout how long one request may take
+   * @param refreshInterval how often the groups of the jobs this instance wrote are written again
+   *     against offset retention; zero: never
    */
-  public KafkaOffsetStore(Admin admin, boolean ownsAdmin, String where, String groupPrefix, Duration timeout) {
-    this(admin, ownsAdmin, where, groupPrefix, timeout, Clock.systemUTC());
-  }
-
-  KafkaOffsetStore(Admin admin, boolean ownsAdmin, String where, String groupPrefix, Duration timeout, Clock clock) {
+  public KafkaOffsetStore(Admin admin, boolean ownsAdmin, String where, String groupPrefix, Duration timeout,
+      Duration refreshInterval) {
     this.admin = Objects.requireNonNull(admin, "admin");
     this.ownsAdmin = ownsAdmin;
     this.where = Objects.requireNonNull(where, "where");
     this.groupPrefix = Objects.requireNonNull(groupPrefix, "groupPrefix");
     this.timeout = Objects.requireNonNull(timeout, "timeout");
-    this.clock = Objects.requireNonNull(clock, "clock");
+    this.refreshInterval = Objects.requireNonNull(refreshInterval, "refreshInterval");
+    this.clock = Clock.systemUTC();
+    if (refreshInterval.isZero()) {
+      refresher = null;
+    } else {
+      refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tidemark-kafka-store-refresh");
+        t.setDaemon(true);
+        return t;
+      });
+      refresher.scheduleWithFixedDelay(this::refreshAll, refreshInterval.toMillis(), refreshInterval.toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * Writes each job this instance wrote again, unchanged, so that Kafka's offset retention (which
+   * counts from each offset's last commit, whether a driver runs or not) never expires the group of
+   * a job that is running but idle. A job another writer has claimed since is left alone.
+   */
+  private void refreshAll() {
+    for (Map.Entry<String, Long> e : written.entrySet()) {
+      String job = e.getKey();
+      try {
+        synchronized (lockOf(job)) {
+          State state = load(job);
+          if (state.header().isEmpty() || state.offsets().epoch() != e.getValue()) {
+            written.remove(job, e.getValue());
+            continue;
+          }
+          rewrite(job, "the renewal", state, state.header().get());
+          LOG.debug("renewed consumer group {} of job {} against offset retention", groupOf(job), job);
+        }
+      } catch (RuntimeException ex) {
+        LOG.warn("could not renew consumer group {} of job {} (tried again in {}): {}", groupOf(job), job,
+            refreshInterval, ex.toString());
+      }
+    }
   }
 
   /** The consumer group that holds {@code job}'s positions. */
@@ -170,18 +229,18 @@ public final class KafkaOffsetStore implements OffsetStore {
       }
       CommittedOffsets next = ((CommitRules.Apply) decision).next();
       requireExisting(job, next.positions().keySet(), state.offsets().positions().keySet());
-      GroupMetadata header = new GroupMetadata(commit.epoch(), OptionalLong.of(commit.batchId()), commit.epoch(),
-          Optional.of(commit.commitTime()), false, commit.metadata(), OptionalLong.empty(), Optional.empty());
-      requireFits(commit, header);
+      GroupMetadata lead = GroupMetadata.lead(commit.epoch(), OptionalLong.of(commit.batchId()), commit.epoch(),
+          Optional.of(commit.commitTime()), false, commit.metadata());
       Map<TopicPartition, PositionReset> resets = new HashMap<>();
       commit.resets().forEach(r -> resets.put(r.partition(), r));
-      Map<TopicPartition, OffsetAndMetadata> write = new LinkedHashMap<>();
-      next.positions().forEach((tp, offset) -> {
-        OffsetRange range = commit.range(tp).orElse(null);
-        GroupMetadata m = range == null ? header : header.moved(range.fromOffset(), Optional.ofNullable(resets.get(tp)));
-        write.put(tp, new OffsetAndMetadata(offset, m.encode()));
+      if (next.positions().isEmpty()) {
+        return CommitResult.APPLIED; // a batch of no partition: Kafka has nowhere to keep it
+      }
+      write(job, "batch " + commit.batchId(), next.positions(), lead, tp -> {
+        Optional<OffsetRange> range = commit.range(tp);
+        return range.isEmpty() ? NOT_MOVED
+            : new Moved(OptionalLong.of(range.get().fromOffset()), Optional.ofNullable(resets.get(tp)));
       });
-      alter(job, write);
       claimedOnly.remove(job);
       return CommitResult.APPLIED;
     }
@@ -194,14 +253,11 @@ public final class KafkaOffsetStore implements OffsetStore {
     synchronized (lockOf(job)) {
       State state = load(job);
       long next = state.offsets().epoch() + 1;
-      if (state.metadata().isEmpty()) {
+      if (state.header().isEmpty()) {
         claimedOnly.put(job, next);
         return next;
       }
-      Map<TopicPartition, OffsetAndMetadata> write = new LinkedHashMap<>();
-      state.offsets().positions().forEach((tp, offset) -> write.put(tp,
-          new OffsetAndMetadata(offset, state.metadata().get(tp).withEpoch(next).encode())));
-      alter(job, write);
+      rewrite(job, "the claim of epoch " + next, state, state.header().get().withEpoch(next));
       return next;
     }
   }
@@ -232,12 +288,11 @@ public final class KafkaOffsetStore implements OffsetStore {
       Instant now = clock.instant();
       CommittedOffsets next = CommitRules.rewind(state.offsets(), target, history, now).next();
       requireExisting(job, next.positions().keySet(), state.offsets().positions().keySet());
-      GroupMetadata header = new GroupMetadata(next.epoch(), next.lastBatchId(),
-          state.header().map(GroupMetadata::batchEpoch).orElse(0L), Optional.of(now), true, new TreeMap<>(),
-          OptionalLong.empty(), Optional.empty());
-      Map<TopicPartition, OffsetAndMetadata> write = new LinkedHashMap<>();
-      next.positions().forEach((tp, offset) -> write.put(tp, new OffsetAndMetadata(offset, header.encode())));
-      alter(job, write);
+      GroupMetadata lead = GroupMetadata.lead(next.epoch(), next.lastBatchId(),
+          state.header().map(GroupMetadata::batchEpoch).orElse(0L), Optional.of(now), true, new TreeMap<>());
+      write(job, "the rewind", next.positions(), lead, tp -> NOT_MOVED);
+      // with one batch of history a rewind only moves or adds partitions; should the rules ever drop one, its
+      // offset is deleted in a second request (not atomic with the write)
       Set<TopicPartition> dropped = new HashSet<>(state.offsets().positions().keySet());
       dropped.removeAll(next.positions().keySet());
       if (!dropped.isEmpty()) {
@@ -288,6 +343,7 @@ public final class KafkaOffsetStore implements OffsetStore {
     Names.jobId(job);
     synchronized (lockOf(job)) {
       boolean claimed = claimedOnly.remove(job) != null;
+      written.remove(job);
       try {
         admin.deleteConsumerGroups(List.of(groupOf(job))).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         return true;
@@ -302,6 +358,12 @@ public final class KafkaOffsetStore implements OffsetStore {
     }
   }
 
+  /** False: Kafka has no compare-and-set on a group's offsets (see the class documentation). */
+  @Override
+  public boolean isCompareAndSet() {
+    return false;
+  }
+
   @Override
   public String description() {
     return "kafka://" + where + " (consumer groups " + groupPrefix + "<job>)";
@@ -313,6 +375,9 @@ public final class KafkaOffsetStore implements OffsetStore {
       return;
     }
     closed = true;
+    if (refresher != null) {
+      refresher.shutdownNow();
+    }
     if (ownsAdmin) {
       admin.close(timeout);
     }
@@ -346,15 +411,9 @@ public final class KafkaOffsetStore implements OffsetStore {
       }
       if (m.isPresent()) {
         metadata.put(e.getKey(), m.get());
-        if (newest == null || isNewer(m.get(), newest)) {
+        if (newest == null || m.get().newerThan(newest)) {
           newest = m.get();
         }
-      }
-    }
-    if (metadata.size() < positions.size() && newest != null) {
-      // offsets written by something else since: they are positions; the header is the job's
-      for (TopicPartition tp : positions.keySet()) {
-        metadata.putIfAbsent(tp, newest.header());
       }
     }
     long memory = claimedOnly.getOrDefault(job, 0L);
@@ -363,19 +422,13 @@ public final class KafkaOffsetStore implements OffsetStore {
           : CommittedOffsets.of(job, positions, OptionalLong.empty(), memory, Optional.empty());
       return new State(offsets, Optional.empty(), Optional.empty(), metadata);
     }
-    CommittedOffsets offsets = CommittedOffsets.of(job, positions, newest.lastBatch(), Math.max(newest.epoch(), memory),
-        newest.time());
-    return new State(offsets, lastCommit(job, newest, positions, metadata), Optional.of(newest), metadata);
-  }
-
-  private static boolean isNewer(GroupMetadata a, GroupMetadata b) {
-    if (a.epoch() != b.epoch()) {
-      return a.epoch() > b.epoch();
-    }
-    if (a.lastBatch().orElse(-1) != b.lastBatch().orElse(-1)) {
-      return a.lastBatch().orElse(-1) > b.lastBatch().orElse(-1);
-    }
-    return a.time().orElse(Instant.MIN).isAfter(b.time().orElse(Instant.MIN));
+    GroupMetadata last = newest;
+    // the lead of the newest write carries the job's state; without it (a partition lost since), only epoch and batch
+    GroupMetadata header = metadata.values().stream().filter(m -> m.lead() && m.sameWrite(last)).findFirst()
+        .orElse(GroupMetadata.lead(last.epoch(), last.lastBatch(), 0, Optional.empty(), true, new TreeMap<>()));
+    CommittedOffsets offsets = CommittedOffsets.of(job, positions, header.lastBatch(), Math.max(header.epoch(), memory),
+        header.time());
+    return new State(offsets, lastCommit(job, header, positions, metadata), Optional.of(header), metadata);
   }
 
   /** The last batch, rebuilt from the partitions it moved, if no rewind came after it. */
@@ -387,7 +440,7 @@ public final class KafkaOffsetStore implements OffsetStore {
     List<OffsetRange> ranges = new ArrayList<>();
     List<PositionReset> resets = new ArrayList<>();
     metadata.forEach((tp, m) -> {
-      if (m.sameHeader(header) && m.from().isPresent()) {
+      if (m.sameWrite(header) && m.from().isPresent()) {
         long from = m.from().getAsLong();
         long until = positions.get(tp);
         if (until >= from) {
@@ -400,16 +453,54 @@ public final class KafkaOffsetStore implements OffsetStore {
         .resets(resets).metadata(header.commitMetadata()).commitTime(header.time().orElseThrow()).build());
   }
 
-  /** Kafka refuses offset metadata over offset.metadata.max.bytes (4,096 by default). */
-  private static void requireFits(OffsetCommit commit, GroupMetadata header) {
-    int longest = header.moved(Long.MAX_VALUE, Optional.of(new PositionReset(new TopicPartition("t", 0), Long.MAX_VALUE,
-        Long.MAX_VALUE, PositionReset.Reason.LOG_END_BELOW_POSITION))).encode().getBytes(StandardCharsets.UTF_8).length;
-    if (longest > METADATA_MAX_BYTES) {
-      throw new CommitTooLargeException("batch " + commit.batchId() + " of job " + commit.job() + ": its metadata takes"
-          + " up to " + longest + " bytes in each committed offset, and Kafka keeps at most " + METADATA_MAX_BYTES
-          + " by default (offset.metadata.max.bytes). Put less in OffsetCommit metadata, or use a zk:, hbase: or"
-          + " file: store.");
+  /** What a write keeps of one partition's part in the last batch. */
+  private record Moved(OptionalLong from, Optional<PositionReset> reset) {}
+
+  private static final Moved NOT_MOVED = new Moved(OptionalLong.empty(), Optional.empty());
+
+  /** Writes the stored state again under {@code lead} (a claim's new epoch, or the same state to renew it). */
+  private void rewrite(String job, String what, State state, GroupMetadata lead) {
+    GroupMetadata before = state.header().orElseThrow();
+    write(job, what, state.offsets().positions(), lead, tp -> {
+      GroupMetadata m = state.metadata().get(tp);
+      return m == null || !m.sameWrite(before) ? NOT_MOVED : new Moved(m.from(), m.reset());
+    });
+  }
+
+  /**
+   * Writes every position of the job in one request: the first partition (topic, then partition
+   * order) as the lead, carrying {@code lead}'s state; every other with the epoch and batch only.
+   *
+   * @throws CommitTooLargeException when Kafka would refuse the request for its size
+   */
+  private void write(String job, String what, Map<TopicPartition, Long> positions, GroupMetadata lead,
+      java.util.function.Function<TopicPartition, Moved> moved) {
+    Map<TopicPartition, Long> ordered = new TreeMap<>(OffsetCommit.PARTITION_ORDER);
+    ordered.putAll(positions);
+    Map<TopicPartition, OffsetAndMetadata> request = new LinkedHashMap<>();
+    long bytes = 0;
+    boolean first = true;
+    for (Map.Entry<TopicPartition, Long> e : ordered.entrySet()) {
+      Moved m = moved.apply(e.getKey());
+      String encoded = lead.forPartition(first, m.from(), m.reset()).encode();
+      int size = encoded.getBytes(StandardCharsets.UTF_8).length;
+      if (size > METADATA_MAX_BYTES) {
+        throw new CommitTooLargeException(what + " of job " + job + ": its metadata takes " + size + " bytes in the"
+            + " group's lead offset, and Kafka keeps at most " + METADATA_MAX_BYTES + " by default"
+            + " (offset.metadata.max.bytes). Put less in OffsetCommit metadata, or use a zk:, hbase: or file: store.");
+      }
+      bytes += size + e.getKey().topic().length() + OFFSET_RECORD_OVERHEAD;
+      request.put(e.getKey(), new OffsetAndMetadata(e.getValue(), encoded));
+      first = false;
     }
+    if (bytes > REQUEST_MAX_BYTES) {
+      throw new CommitTooLargeException(what + " of job " + job + ": " + request.size() + " offsets take about " + bytes
+          + " bytes, and Kafka appends a group's commit as one record batch of at most message.max.bytes of"
+          + " __consumer_offsets (1 MB by default). Split the job's topics over several jobs, or use a zk:, hbase:"
+          + " or file: store.");
+    }
+    alter(job, request);
+    written.put(job, lead.epoch());
   }
 
   /** Refuses partitions new to the job that Kafka does not have: it would keep the others only. */

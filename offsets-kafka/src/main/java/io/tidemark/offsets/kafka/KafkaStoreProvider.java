@@ -22,9 +22,12 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 /**
  * Opens {@code kafka://broker1:9092[,broker2:9092]} stores: positions in consumer groups (see
  * {@link KafkaOffsetStore} for what that can and cannot guarantee). Settings:
- * {@code kafka.group.prefix}, {@code kafka.request.timeout}, {@code kafka.client.config}.
+ * {@code kafka.group.prefix}, {@code kafka.request.timeout}, {@code kafka.refresh.interval},
+ * {@code kafka.client.config}.
  */
 public final class KafkaStoreProvider implements OffsetStoreProvider {
+  /** Numbers the admin clients of this JVM: Kafka registers each under its client id in JMX. */
+  private static final java.util.concurrent.atomic.AtomicInteger OPENED = new java.util.concurrent.atomic.AtomicInteger();
 
   @Override
   public String scheme() {
@@ -62,18 +65,34 @@ public final class KafkaStoreProvider implements OffsetStoreProvider {
         throw new ConfigException(KafkaSettings.CLIENT_CONFIG.name(), file, "cannot read it: " + e);
       }
       props.forEach((k, v) -> client.put(String.valueOf(k), v));
+      for (String owned : new String[] {AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+          AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG}) {
+        if (client.containsKey(owned)) {
+          throw new ConfigException(KafkaSettings.CLIENT_CONFIG.name(), file, "it sets " + owned + ", which the store"
+              + " sets itself (from the URI's brokers and kafka.request.timeout); remove it from the file");
+        }
+      }
     }
     client.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
-    client.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "tidemark-offset-store");
+    client.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "tidemark-offset-store-" + OPENED.incrementAndGet());
     client.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+    Object requestTimeout = client.get(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG);
+    if (requestTimeout != null && Long.parseLong(requestTimeout.toString().trim()) > timeout.toMillis()) {
+      throw new ConfigException(KafkaSettings.CLIENT_CONFIG.name(), file, "it sets request.timeout.ms="
+          + requestTimeout + ", above kafka.request.timeout (" + timeout + "), which bounds every store operation;"
+          + " lower it, or raise kafka.request.timeout");
+    }
     client.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
     Admin admin;
     try {
       admin = Admin.create(client);
     } catch (RuntimeException e) {
-      throw new ConfigException("cannot create the Kafka admin client of " + OffsetStores.redact(uri) + ": "
-          + e.getMessage());
+      ConfigException refused = new ConfigException("cannot create the Kafka admin client of "
+          + OffsetStores.redact(uri) + ": " + e.getMessage());
+      refused.initCause(e);
+      throw refused;
     }
-    return new KafkaOffsetStore(admin, true, brokers, config.get(KafkaSettings.GROUP_PREFIX), timeout);
+    return new KafkaOffsetStore(admin, true, brokers, config.get(KafkaSettings.GROUP_PREFIX), timeout,
+        config.get(KafkaSettings.REFRESH_INTERVAL));
   }
 }

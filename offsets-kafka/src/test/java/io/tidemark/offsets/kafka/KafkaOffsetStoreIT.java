@@ -89,7 +89,9 @@ class KafkaOffsetStoreIT {
 
       assertThat(group(job).entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset())))
           .isEqualTo(Map.of(P0, 25L, P1, 25L));
-      assertThat(group(job).get(P0).metadata()).startsWith("tm1;e=1;b=1;c=1;t=").endsWith(";m=sink.part=out%2Fb1%3Bv%3D2%26x;f=10");
+      assertThat(group(job).get(P0).metadata()).as("the lead").startsWith("tm1;e=1;b=1;f=10;l;c=1;t=")
+          .endsWith(";m=sink.part=out%2Fb1%3Bv%3D2%26x");
+      assertThat(group(job).get(P1).metadata()).isEqualTo("tm1;e=1;b=1;f=10");
       ConsumerGroupDescription described = broker.admin().describeConsumerGroups(List.of(PREFIX + job))
           .describedGroups().get(PREFIX + job).get();
       assertThat(described.state()).isEqualTo(ConsumerGroupState.EMPTY);
@@ -239,5 +241,46 @@ class KafkaOffsetStoreIT {
         .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.group.prefix");
     assertThatThrownBy(() -> OffsetStores.open("kafka://user:secret@" + broker.bootstrapServers()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("carries credentials").hasMessageNotContaining("secret");
+  }
+
+  @Test
+  void aWideCommitKeepsItsMetadataOnceAndAnOversizedOneIsRefusedBeforeItIsSent(TestInfo info) throws Exception {
+    broker.createTopic("wide-events", 1000);
+    String job = job(info);
+    String sinkState = "s".repeat(3000);
+    try (OffsetStore store = open()) {
+      long epoch = store.claim(job);
+      OffsetCommit.Builder wide = OffsetCommit.builder(job, 0, epoch).metadata("sink.state", sinkState);
+      Map<TopicPartition, Long> starts = new java.util.HashMap<>();
+      for (int p = 0; p < 1000; p++) {
+        wide.range("wide-events", p, 0, 0);
+        starts.put(new TopicPartition("wide-events", p), 0L);
+      }
+
+      assertThat(store.commit(wide.starts(starts).build())).isEqualTo(CommitResult.APPLIED);
+
+      assertThat(((HistoryEntry.Committed) store.history(job, 1).get(0)).commit().metadata())
+          .containsEntry("sink.state", sinkState);
+      assertThat(group(job).values().stream().filter(o -> o.metadata().contains(sinkState)).count())
+          .as("the metadata is in the lead offset only").isEqualTo(1);
+      assertThat(store.read(job).positions()).hasSize(1000);
+    }
+  }
+
+  @Test
+  void clientSettingsTheStoreOwnsAreRefused() throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("kafka-client", ".properties");
+    try {
+      java.nio.file.Files.writeString(file, "bootstrap.servers=elsewhere:9092\n");
+      assertThatThrownBy(() -> OffsetStores.open(URI.create("kafka://" + broker.bootstrapServers()),
+          Map.of("kafka.client.config", file.toString())))
+          .isInstanceOf(ConfigException.class).hasMessageContaining("it sets bootstrap.servers, which the store sets itself");
+      java.nio.file.Files.writeString(file, "request.timeout.ms=120000\n");
+      assertThatThrownBy(() -> OffsetStores.open(URI.create("kafka://" + broker.bootstrapServers()),
+          Map.of("kafka.client.config", file.toString(), "kafka.request.timeout", "30s")))
+          .isInstanceOf(ConfigException.class).hasMessageContaining("above kafka.request.timeout");
+    } finally {
+      java.nio.file.Files.delete(file);
+    }
   }
 }

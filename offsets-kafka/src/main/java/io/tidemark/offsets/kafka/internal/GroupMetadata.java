@@ -11,77 +11,91 @@ import java.util.OptionalLong;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * What the {@code kafka:} store writes into the metadata string of each committed offset of a job's
- * consumer group. Every offset of the group carries the job's header (writer epoch, last batch,
- * its epoch and time, whether a rewind came after it); the offsets the last batch moved also
- * carry where that batch's range began and the reset it declared, if any, so that the last
- * commit can be rebuilt to recognise its retry.
+ * consumer group. Every offset carries the job's writer epoch and last batch id, so that a reader
+ * can tell offsets of one write from older ones; one offset per write, the lead (the first
+ * partition in topic and partition order), also carries the rest of the job's state: the epoch the
+ * last batch was committed under, its time, its metadata, and whether a rewind came after it. The
+ * offsets the last batch moved carry where that batch's range began and the reset it declared, if
+ * any, so that the last commit can be rebuilt to recognise its retry.
  *
- * <p>Format: {@code tm1;e=<epoch>;b=<batch>;c=<batch epoch>;t=<ISO instant>[;w][;m=<metadata>][;f=<from>][;r=<replaced>,<new>,<reason>]}
- * ({@code b} and {@code c} absent before the first batch; {@code w}: rewound since; {@code m}: the
- * last commit's metadata, URL-encoded {@code key=value} pairs joined by {@code &}). Kafka allows
- * 4,096 bytes by default ({@code offset.metadata.max.bytes}); without metadata this takes under 100.
+ * <p>Format: {@code tm1;e=<epoch>[;b=<batch>][;f=<from>][;r=<replaced>,<new>,<reason>]}, and on the lead
+ * {@code ;l[;c=<batch epoch>][;t=<ISO instant>][;w][;m=<metadata>]} ({@code m}: URL-encoded
+ * {@code key=value} pairs joined by {@code &}). Kafka allows 4,096 bytes per offset by default
+ * ({@code offset.metadata.max.bytes}); without commit metadata, under 100 are used.
  *
  * @param epoch the job's writer epoch
  * @param lastBatch the job's last committed batch
- * @param batchEpoch the epoch the last batch was committed under
- * @param time when the last batch was committed, or the last rewind happened
- * @param rewound whether a rewind came after the last batch (the batch is then no longer the history)
- * @param commitMetadata the last commit's metadata
+ * @param lead whether this offset carries the fields below
+ * @param batchEpoch the epoch the last batch was committed under (lead only)
+ * @param time when the last batch was committed, or the last rewind happened (lead only)
+ * @param rewound whether a rewind came after the last batch (lead only)
+ * @param commitMetadata the last commit's metadata (lead only)
  * @param from where this partition's range of the last batch began, if the batch moved it
  * @param reset the reset the last batch declared for this partition
  */
-public record GroupMetadata(long epoch, OptionalLong lastBatch, long batchEpoch, Optional<Instant> time,
+public record GroupMetadata(long epoch, OptionalLong lastBatch, boolean lead, long batchEpoch, Optional<Instant> time,
     boolean rewound, SortedMap<String, String> commitMetadata, OptionalLong from, Optional<PositionReset> reset) {
+
+  /** What every Tidemark-written offset's metadata starts with. */
+  public static final String MARK = "tm1;";
 
   /** Copies the metadata. */
   public GroupMetadata {
     commitMetadata = Collections.unmodifiableSortedMap(new TreeMap<>(commitMetadata));
   }
 
-  /** What every Tidemark-written offset's metadata starts with. */
-  public static final String MARK = "tm1;";
-
-  /** This header without the partition's own fields. */
-  public GroupMetadata header() {
-    return new GroupMetadata(epoch, lastBatch, batchEpoch, time, rewound, commitMetadata, OptionalLong.empty(),
+  /** The job's state after a write, as the lead carries it. */
+  public static GroupMetadata lead(long epoch, OptionalLong lastBatch, long batchEpoch, Optional<Instant> time,
+      boolean rewound, SortedMap<String, String> commitMetadata) {
+    return new GroupMetadata(epoch, lastBatch, true, batchEpoch, time, rewound, commitMetadata, OptionalLong.empty(),
         Optional.empty());
   }
 
-  /** This header for a partition the last batch moved. */
-  public GroupMetadata moved(long fromOffset, Optional<PositionReset> declared) {
-    return new GroupMetadata(epoch, lastBatch, batchEpoch, time, rewound, commitMetadata, OptionalLong.of(fromOffset),
-        declared);
+  /** This write's metadata for one partition: the lead's fields only if {@code isLead}. */
+  public GroupMetadata forPartition(boolean isLead, OptionalLong fromOffset, Optional<PositionReset> declared) {
+    return isLead ? new GroupMetadata(epoch, lastBatch, true, batchEpoch, time, rewound, commitMetadata, fromOffset, declared)
+        : new GroupMetadata(epoch, lastBatch, false, 0, Optional.empty(), false, new TreeMap<>(), fromOffset, declared);
   }
 
   /** The same metadata under another writer epoch. */
   public GroupMetadata withEpoch(long newEpoch) {
-    return new GroupMetadata(newEpoch, lastBatch, batchEpoch, time, rewound, commitMetadata, from, reset);
+    return new GroupMetadata(newEpoch, lastBatch, lead, batchEpoch, time, rewound, commitMetadata, from, reset);
   }
 
-  /** Whether two partitions' metadata are from the same write of the job. */
-  public boolean sameHeader(GroupMetadata other) {
-    return header().equals(other.header());
+  /** Whether two offsets' metadata are from the same write of the job (same epoch and last batch). */
+  public boolean sameWrite(GroupMetadata other) {
+    return epoch == other.epoch && lastBatch.equals(other.lastBatch);
+  }
+
+  /** Whether this is from a later write than {@code other}. */
+  public boolean newerThan(GroupMetadata other) {
+    return epoch != other.epoch ? epoch > other.epoch : lastBatch.orElse(-1) > other.lastBatch.orElse(-1);
   }
 
   /** The metadata string. */
   public String encode() {
     StringBuilder b = new StringBuilder(MARK).append("e=").append(epoch);
-    lastBatch.ifPresent(batch -> b.append(";b=").append(batch).append(";c=").append(batchEpoch));
-    time.ifPresent(t -> b.append(";t=").append(t));
-    if (rewound) {
-      b.append(";w");
-    }
-    if (!commitMetadata.isEmpty()) {
-      b.append(";m=").append(commitMetadata.entrySet().stream()
-          .map(e -> encode(e.getKey()) + "=" + encode(e.getValue())).collect(Collectors.joining("&")));
-    }
+    lastBatch.ifPresent(batch -> b.append(";b=").append(batch));
     from.ifPresent(f -> b.append(";f=").append(f));
     reset.ifPresent(r -> b.append(";r=").append(r.replacedPosition()).append(',').append(r.newPosition())
         .append(',').append(r.reason().name()));
+    if (lead) {
+      b.append(";l");
+      if (lastBatch.isPresent()) {
+        b.append(";c=").append(batchEpoch);
+      }
+      time.ifPresent(t -> b.append(";t=").append(t));
+      if (rewound) {
+        b.append(";w");
+      }
+      if (!commitMetadata.isEmpty()) {
+        b.append(";m=").append(commitMetadata.entrySet().stream()
+            .map(e -> encode(e.getKey()) + "=" + encode(e.getValue())).collect(Collectors.joining("&")));
+      }
+    }
     return b.toString();
   }
 
@@ -91,12 +105,13 @@ public record GroupMetadata(long epoch, OptionalLong lastBatch, long batchEpoch,
    *
    * @throws IllegalArgumentException for metadata that starts like Tidemark's and is not
    */
-  public static Optional<GroupMetadata> decode(TopicPartition partition, String metadata) {
+  public static Optional<GroupMetadata> decode(org.apache.kafka.common.TopicPartition partition, String metadata) {
     if (metadata == null || !metadata.startsWith(MARK)) {
       return Optional.empty();
     }
     long epoch = -1;
     OptionalLong batch = OptionalLong.empty();
+    boolean lead = false;
     long batchEpoch = 0;
     Optional<Instant> time = Optional.empty();
     boolean rewound = false;
@@ -107,6 +122,10 @@ public record GroupMetadata(long epoch, OptionalLong lastBatch, long batchEpoch,
       for (String field : metadata.substring(MARK.length()).split(";")) {
         if (field.equals("w")) {
           rewound = true;
+          continue;
+        }
+        if (field.equals("l")) {
+          lead = true;
           continue;
         }
         int eq = field.indexOf('=');
@@ -138,7 +157,7 @@ public record GroupMetadata(long epoch, OptionalLong lastBatch, long batchEpoch,
     if (epoch < 0) {
       throw new IllegalArgumentException("offset metadata '" + metadata + "' of " + partition + " has no epoch");
     }
-    return Optional.of(new GroupMetadata(epoch, batch, batchEpoch, time, rewound, commitMetadata, from, reset));
+    return Optional.of(new GroupMetadata(epoch, batch, lead, batchEpoch, time, rewound, commitMetadata, from, reset));
   }
 
   private static String encode(String s) {
