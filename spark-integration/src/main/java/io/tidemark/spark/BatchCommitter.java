@@ -51,6 +51,8 @@ public final class BatchCommitter {
   private final long epoch;
   private long nextBatchId;
   private final Map<TopicPartition, Long> positions;
+  /** {@link #positions} as of the last commit, for readers on other threads. */
+  private volatile Map<TopicPartition, Long> committed;
   private final Map<TopicPartition, Long> pendingStarts;
   private List<PositionReset> pendingResets;
   private Map<String, String> pendingMetadata;
@@ -67,6 +69,7 @@ public final class BatchCommitter {
     this.epoch = epoch;
     this.nextBatchId = stored.nextBatchId().orElse(0L);
     this.positions = new HashMap<>(stored.positions());
+    this.committed = Map.copyOf(positions);
     this.pendingStarts = new HashMap<>();
     start.positions().forEach((tp, offset) -> {
       if (!stored.positions().containsKey(tp)) {
@@ -149,6 +152,7 @@ public final class BatchCommitter {
    */
   public BatchFailedException fail(BatchFailedException failure) {
     this.failure = Objects.requireNonNull(failure, "failure");
+    tell(l -> l.batchFailed(job, failure.batchId(), failure));
     return failure;
   }
 
@@ -219,7 +223,7 @@ public final class BatchCommitter {
       return Outcome.COMMITTED;
     } catch (BatchFailedException e) {
       failure = e;
-      listeners.forEach(l -> l.batchFailed(job, batchId, e));
+      tell(l -> l.batchFailed(job, batchId, e));
       throw e;
     } catch (Exception e) {
       boolean committed = nextBatchId > batchId;
@@ -236,7 +240,7 @@ public final class BatchCommitter {
       BatchFailedException failed = new BatchFailedException(job, batchId, "batch " + batchId + " of job " + job
           + " failed: " + e + what, e);
       failure = failed;
-      listeners.forEach(l -> l.batchFailed(job, batchId, failed));
+      tell(l -> l.batchFailed(job, batchId, failed));
       throw failed;
     }
   }
@@ -277,20 +281,21 @@ public final class BatchCommitter {
     long asked = System.nanoTime();
     try {
       result = store.commit(commit);
-      Duration took = Duration.ofNanos(System.nanoTime() - asked);
-      listeners.forEach(l -> l.commitAnswered(job, batchId, result, took));
     } catch (OffsetConflictException e) {
       Duration took = Duration.ofNanos(System.nanoTime() - asked);
-      listeners.forEach(l -> l.commitRefused(job, batchId, e.conflict(), took));
+      tell(l -> l.commitRefused(job, batchId, e.conflict(), took));
       if (e.conflict() == OffsetConflictException.Conflict.STALE_EPOCH) {
         throw new DriverFencedException(job, batchId, epoch, e);
       }
       throw new BatchFailedException(job, batchId, "the store refused batch " + batchId + " of job " + job + ": "
           + e.getMessage(), e);
     }
+    Duration took = Duration.ofNanos(System.nanoTime() - asked);
     for (OffsetRange r : ranges) {
       positions.put(r.topicPartition(), r.untilOffset());
     }
+    committed = Map.copyOf(positions);
+    tell(l -> l.commitAnswered(job, batchId, result, took));
     pendingResets = List.of();
     pendingMetadata = Map.of();
     pendingStarts.clear();
@@ -299,9 +304,23 @@ public final class BatchCommitter {
     listeners.forEach(l -> l.afterCommit(job, batchId));
   }
 
-  /** The positions this driver has committed (or found stored), per partition. */
+  /**
+   * The positions this driver has committed (or found stored), per partition: an immutable
+   * snapshot, safe to read from any thread (the metrics' lag gauges do).
+   */
   public Map<TopicPartition, Long> positions() {
-    return Map.copyOf(positions);
+    return committed;
+  }
+
+  /** Tells every listener, in the batch's thread; a listener that throws is logged and skipped. */
+  private void tell(java.util.function.Consumer<BatchListener> event) {
+    for (BatchListener l : listeners) {
+      try {
+        event.accept(l);
+      } catch (RuntimeException e) {
+        LOG.warn("job {}: batch listener {} threw; ignored: {}", job, l, e.toString());
+      }
+    }
   }
 
   /**

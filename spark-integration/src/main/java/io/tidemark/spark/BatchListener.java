@@ -21,12 +21,16 @@ public interface BatchListener {
   /** After a transactional output published batch {@code batchId} (for other outputs: right after the commit). */
   default void afterPublish(String job, long batchId) {}
 
-  /** After the store answered batch {@code batchId}'s commit with {@code result}, {@code took} after it was asked. */
+  /**
+   * After the store answered batch {@code batchId}'s commit with {@code result}, {@code took}
+   * after it was asked. This and the next two are told after the fact: one that throws is logged
+   * and does not change the batch's outcome.
+   */
   default void commitAnswered(String job, long batchId, CommitResult result, Duration took) {}
 
   /** After the store refused batch {@code batchId}'s commit ({@code conflict}), {@code took} after it was asked. */
   default void commitRefused(String job, long batchId, OffsetConflictException.Conflict conflict, Duration took) {}
 
-  /** After batch {@code batchId} failed: no later batch of this driver runs. */
+  /** After batch {@code batchId} failed (or an adapter found it could not run): no later batch of this driver runs. */
   default void batchFailed(String job, long batchId, BatchFailedException failure) {}
 }

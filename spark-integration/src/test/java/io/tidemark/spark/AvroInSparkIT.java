@@ -156,6 +156,9 @@ class AvroInSparkIT {
     String topic = "avro-dead-letters";
     List<byte[]> bad = produceMixed(topic);
     broker.createTopic(topic + ".dlq", 1);
+    com.codahale.metrics.Counter deadLettered = io.tidemark.spark.internal.AvroMetrics.of(spark.sparkContext()).registry()
+        .counter("bad-records.DEAD_LETTER");
+    long before = deadLettered.getCount();
     runToTheEnd(topic, decoding().policy(BadRecordPolicy.DEAD_LETTER)
         .deadLetterTopic(topic + ".dlq", Map.of("bootstrap.servers", broker.bootstrapServers())).build());
 
@@ -177,6 +180,8 @@ class AvroInSparkIT {
     assertThat(letters).filteredOn(r -> r.headers().lastHeader(AvroDecoding.HEADER_SCHEMA_ID) != null)
         .extracting(r -> header(r, AvroDecoding.HEADER_SCHEMA_ID)).contains("987654");
     assertThat(lastCommitMetadata(topic)).containsKey(AvroDecoding.SCHEMA_IDS_KEY);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(deadLettered.getCount() - before).as("the tidemark.avro metric").isEqualTo(bad.size()));
   }
 
   private static String header(ConsumerRecord<?, ?> r, String key) {

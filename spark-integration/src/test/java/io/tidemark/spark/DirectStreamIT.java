@@ -187,4 +187,19 @@ class DirectStreamIT {
         .hasMessageContaining("kafkaParams needs bootstrap.servers").hasMessageContaining("group.id")
         .hasMessageContaining("enable.auto.commit=true");
   }
+
+  @Test
+  void exactlyOnceIsRefusedOnAStoreWithoutCompareAndSetBeforeTheJobIsClaimed() {
+    String uri = "kafka://" + broker.bootstrapServers() + "?kafka.group.prefix=direct-it.";
+    assertThatThrownBy(() -> TidemarkDirectStream.<String, byte[]>builder(ssc).job("kafka-exactly-once")
+        .topics(List.of("kafka-eos")).kafkaParams(SparkTestSupport.kafkaParams(broker, "kafka-eos")).store(uri)
+        .guarantee(DeliveryGuarantee.EXACTLY_ONCE).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("EXACTLY_ONCE needs a store whose commits are a compare-and-set against every driver")
+        .hasMessageContaining("Use AT_LEAST_ONCE with it, or a zk://, hbase:// or file: store");
+    try (io.tidemark.offsets.OffsetStore kafka = io.tidemark.offsets.OffsetStores.open(uri)) {
+      assertThat(kafka.isCompareAndSet()).isFalse();
+      assertThat(kafka.listJobs()).as("nothing claimed or written").doesNotContain("kafka-exactly-once");
+    }
+  }
 }

@@ -13,6 +13,7 @@ import io.tidemark.serde.avro.AvroSerializer;
 import io.tidemark.spark.avro.AvroDecoding;
 import io.tidemark.spark.avro.BadRecordPolicy;
 import io.tidemark.spark.dstream.TidemarkDirectStream;
+import io.tidemark.spark.internal.TidemarkSource;
 import io.tidemark.testkit.KafkaBroker;
 import io.tidemark.testkit.SchemaRegistry;
 import java.lang.management.ManagementFactory;
@@ -135,13 +136,13 @@ class SparkMetricsIT {
         assertThat(metrics.jmx("tidemark.avro.registry.calls", "Count")).as("the schema, the unknown id").isEqualTo(2L);
         assertThat((Double) metrics.jmx("tidemark.avro.registry.cache-hit-rate", "Value")).isEqualTo(39.0 / 41);
       });
-      assertThat(metrics.jmx("tidemark." + JOB + ".data-loss.events", "Count")).isEqualTo(1L);
-      assertThat(metrics.jmx("tidemark." + JOB + ".data-loss.records", "Count")).isEqualTo(4L);
-      assertThat((Long) metrics.jmx("tidemark." + JOB + ".commits.applied", "Count")).isPositive();
-      assertThat((Long) metrics.jmx("tidemark." + JOB + ".commit.latency", "Count")).isPositive();
+      assertThat(metrics.jmx("tidemark.job." + JOB + ".data-loss.events", "Count")).isEqualTo(1L);
+      assertThat(metrics.jmx("tidemark.job." + JOB + ".data-loss.records", "Count")).isEqualTo(4L);
+      assertThat((Long) metrics.jmx("tidemark.job." + JOB + ".commits.applied", "Count")).isPositive();
+      assertThat((Long) metrics.jmx("tidemark.job." + JOB + ".commit.latency", "Count")).isPositive();
       assertThat(ConsumerGroupMirror.of(store).orElseThrow().awaitMirrored(Duration.ofSeconds(30))).isTrue();
-      assertThat((Long) metrics.jmx("tidemark." + JOB + ".mirror.mirrored", "Value")).isPositive();
-      assertThat(metrics.jmx("tidemark." + JOB + ".mirror.failures", "Value")).isEqualTo(0L);
+      assertThat((Long) metrics.jmx("tidemark.job." + JOB + ".mirror.mirrored", "Value")).isPositive();
+      assertThat(metrics.jmx("tidemark.job." + JOB + ".mirror.failures", "Value")).isEqualTo(0L);
 
       // a second driver claims the job (the file store allows one instance per job and JVM: this one);
       // the first driver's next batch is refused and leaves 5 + 5 records unread
@@ -160,10 +161,17 @@ class SparkMetricsIT {
         assertThat(metrics.prometheus(JOB, "data_loss_records_Count")).hasValue(4);
       });
       // what docs/operations.md quotes
+      java.nio.file.Files.createDirectories(Path.of("target"));
       java.nio.file.Files.write(Path.of("target", "prometheus-tidemark.txt"), metrics.page().lines()
           .filter(l -> l.contains("_driver_tidemark_")).toList());
+      // another source whose name starts with this job's: closing the job must leave it alone
+      TidemarkSource neighbour = new TidemarkSource("tidemark.job." + JOB + "-eu");
+      neighbour.metricRegistry().counter("commits.applied").inc(7);
+      assertThat(neighbour.register()).isTrue();
       stream.close();
-      assertThat(metrics.jmxNames("tidemark." + JOB + ".")).as("closing the stream removes its source").isEmpty();
+      assertThat(metrics.jmx("tidemark.job." + JOB + "-eu.commits.applied", "Count")).isEqualTo(7L);
+      neighbour.remove();
+      assertThat(metrics.jmxNames("tidemark.job." + JOB + ".")).as("closing the stream removes its source").isEmpty();
     } finally {
       ssc.stop(false, false);
       spark.stop();
@@ -194,7 +202,7 @@ class SparkMetricsIT {
 
     OptionalLong prometheus(String job, String metric) throws Exception {
       String body = page();
-      String name = "metrics_" + (appId + ".driver.tidemark." + job + ".").replaceAll("[^a-zA-Z0-9]", "_") + metric;
+      String name = "metrics_" + (appId + ".driver.tidemark.job." + job + ".").replaceAll("[^a-zA-Z0-9]", "_") + metric;
       Matcher m = Pattern.compile("^" + Pattern.quote(name) + "\\{[^}]*\\} (-?\\d+)", Pattern.MULTILINE)
           .matcher(body);
       return m.find() ? OptionalLong.of(Long.parseLong(m.group(1))) : OptionalLong.empty();

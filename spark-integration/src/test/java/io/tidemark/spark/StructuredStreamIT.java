@@ -100,6 +100,10 @@ class StructuredStreamIT {
     HistoryEntry.Committed last = (HistoryEntry.Committed) store.history("job-" + topic, 1).get(0);
     assertThat(last.commit().batchId()).as("store batch ids continue across queries").isGreaterThan(lastBatch);
     assertThat(last.commit().metadata()).containsKey(TidemarkStructuredStream.SPARK_BATCH_ID_KEY);
+    assertThat(second.metrics().registry().counter("commits.applied").getCount())
+        .as("the job's metrics count the second query's commits").isPositive();
+    assertThat(second.metrics().registry().timer("commit.latency").getCount())
+        .isEqualTo(second.metrics().registry().counter("commits.applied").getCount());
   }
 
   @Test
@@ -165,6 +169,8 @@ class StructuredStreamIT {
         .trigger(Trigger.AvailableNow()).start().awaitTermination())
         .hasStackTraceContaining("below where the job stands (150)");
     assertThat(third.failure()).isPresent();
+    assertThat(third.metrics().registry().counter("batches.failed").getCount()).as("a refusal by the adapter counts")
+        .isEqualTo(1);
     assertThat(SEEN).as("nothing written twice").hasSize(150);
     assertThat(store.read("job-" + topic).positions().values()).containsExactly(150L);
   }

@@ -6,7 +6,7 @@ import io.tidemark.serde.avro.InvalidHeaderException;
 import io.tidemark.serde.avro.UnknownSchemaIdException;
 import io.tidemark.serde.avro.WireFormat;
 import io.tidemark.spark.dstream.KafkaBatch;
-import io.tidemark.spark.metrics.AvroMetrics;
+import io.tidemark.spark.internal.AvroMetrics;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

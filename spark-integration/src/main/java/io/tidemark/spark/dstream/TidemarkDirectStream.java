@@ -94,7 +94,7 @@ public final class TidemarkDirectStream<K, V> {
     this.metrics = metrics;
   }
 
-  /** The job's metrics, also reported by Spark's metrics sinks as the source {@code tidemark.<job>}. */
+  /** The job's metrics, also reported by Spark's metrics sinks as the source {@code tidemark.job.<job>}. */
   public JobMetrics metrics() {
     return metrics;
   }

@@ -58,6 +58,12 @@ public final class JobStart {
     boolean owns = store == null;
     OffsetStore s = owns ? OffsetStores.open(uri) : store;
     try {
+      if (guarantee == DeliveryGuarantee.EXACTLY_ONCE && !s.isCompareAndSet()) {
+        throw new IllegalArgumentException("cannot build the Tidemark stream of job " + job + ": EXACTLY_ONCE needs a"
+            + " store whose commits are a compare-and-set against every driver, and " + s.description() + " checks"
+            + " them within one process only (see docs/offsets-kafka.md). Use AT_LEAST_ONCE with it, or a zk://,"
+            + " hbase:// or file: store.");
+      }
       BatchCommitter committer;
       try (Admin client = Admin.create(admin)) {
         PartitionOffsets cluster = PartitionOffsets.of(client);

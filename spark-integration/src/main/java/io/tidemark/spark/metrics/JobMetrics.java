@@ -1,6 +1,5 @@
 package io.tidemark.spark.metrics;
 
-import com.codahale.metrics.CachedGauge;
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
@@ -14,6 +13,7 @@ import io.tidemark.offsets.PartitionOffsets;
 import io.tidemark.spark.BatchCommitter;
 import io.tidemark.spark.BatchFailedException;
 import io.tidemark.spark.BatchListener;
+import io.tidemark.spark.internal.TidemarkSource;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -23,6 +23,8 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.TopicPartition;
@@ -30,12 +32,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One job's metrics on its driver, in the Spark metrics source {@code tidemark.<job>}:
+ * One job's metrics on its driver, in the Spark metrics source {@code tidemark.job.<job>}:
  *
  * <table>
  *   <caption>Metrics of a job</caption>
  *   <tr><th>name</th><th>type</th><th>what</th></tr>
- *   <tr><td>{@code commit.latency}</td><td>timer</td><td>how long the store took to answer each commit</td></tr>
+ *   <tr><td>{@code commit.latency}</td><td>timer</td><td>how long the store took to answer each commit,
+ *       refused ones included</td></tr>
  *   <tr><td>{@code commits.applied}, {@code commits.already-applied}</td><td>counters</td><td>commits the store
  *       applied, and retries it recognised</td></tr>
  *   <tr><td>{@code commits.refused.<CONFLICT>}</td><td>counters</td><td>commits refused, by
@@ -46,13 +49,15 @@ import org.slf4j.LoggerFactory;
  *       <td>partitions whose stored position retention had deleted or a recreated topic had passed; the records
  *       lost so; the records the start policy skipped (lost ones included)</td></tr>
  *   <tr><td>{@code lag.total}, {@code lag.<topic>.<partition>}</td><td>gauges</td><td>log end minus committed
- *       position, read from the brokers at most every 5 seconds</td></tr>
+ *       position, read from the brokers every 5 seconds on a thread of its own (a slow broker never
+ *       delays a sink); a partition's gauge appears with its first value</td></tr>
  *   <tr><td>{@code mirror.mirrored}, {@code mirror.failures}</td><td>gauges</td><td>consumer-group mirroring
  *       ({@code mirror.bootstrap.servers}), when the store has it</td></tr>
  * </table>
  *
  * <p>The adapters create it at start and close it when they close; {@link #registry()} reads the
- * values directly (for tests, or a job without Spark's metrics system).
+ * values directly (for tests, or a job without Spark's metrics system). Closing removes exactly
+ * this job's metrics from Spark's registry.
  */
 public final class JobMetrics implements BatchListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JobMetrics.class);
@@ -72,14 +77,16 @@ public final class JobMetrics implements BatchListener, AutoCloseable {
   private final Counter dataLossSkipped;
   private final Admin admin;
   private final BatchCommitter committer;
-  private final CachedGauge<Map<TopicPartition, Long>> lag;
+  private final ScheduledExecutorService lagReader;
+  private volatile Map<TopicPartition, Long> lag = Map.of();
   private final Set<TopicPartition> lagGauges = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
 
   private JobMetrics(BatchCommitter committer, OffsetStore store, Admin admin) {
     this.committer = committer;
     this.job = committer.job();
     this.admin = admin;
-    this.source = new TidemarkSource("tidemark." + job);
+    this.source = new TidemarkSource("tidemark.job." + job);
     this.registry = source.metricRegistry();
     commitLatency = registry.timer("commit.latency");
     applied = registry.counter("commits.applied");
@@ -91,22 +98,18 @@ public final class JobMetrics implements BatchListener, AutoCloseable {
     dataLossEvents = registry.counter("data-loss.events");
     dataLossRecords = registry.counter("data-loss.records");
     dataLossSkipped = registry.counter("data-loss.skipped");
-    lag = new CachedGauge<>(LAG_REFRESH_SECONDS, TimeUnit.SECONDS) {
-      private Map<TopicPartition, Long> last = Map.of();
-
-      @Override
-      protected Map<TopicPartition, Long> loadValue() {
-        last = readLag().orElse(last);
-        return last;
-      }
-    };
-    registry.register("lag.total", (Gauge<Long>) () -> lag.getValue().values().stream().mapToLong(Long::longValue).sum());
+    registry.register("lag.total", (Gauge<Long>) () -> lag.values().stream().mapToLong(Long::longValue).sum());
     ConsumerGroupMirror.of(store).ifPresent(m -> {
       registry.register("mirror.mirrored", (Gauge<Long>) m::mirrored);
       registry.register("mirror.failures", (Gauge<Long>) m::failures);
     });
     committer.start().dataLossEvents().forEach(this::dataLoss);
-    addLagGauges();
+    lagReader = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "tidemark-lag-" + job);
+      t.setDaemon(true);
+      return t;
+    });
+    lagReader.scheduleWithFixedDelay(this::refreshLag, 0, LAG_REFRESH_SECONDS, TimeUnit.SECONDS);
   }
 
   /**
@@ -130,7 +133,7 @@ public final class JobMetrics implements BatchListener, AutoCloseable {
     return job;
   }
 
-  /** The Dropwizard registry behind the Spark source {@code tidemark.<job>}. */
+  /** The Dropwizard registry behind the Spark source {@code tidemark.job.<job>}. */
   public MetricRegistry registry() {
     return registry;
   }
@@ -139,6 +142,28 @@ public final class JobMetrics implements BatchListener, AutoCloseable {
     dataLossEvents.inc();
     dataLossRecords.inc(e.lostRange().count());
     dataLossSkipped.inc(e.skippedRange().count());
+  }
+
+  private void refreshLag() {
+    try {
+      Optional<Map<TopicPartition, Long>> read = readLag();
+      synchronized (this) { // not while close() empties the registry
+        if (!closed) {
+          read.ifPresent(this::showLag);
+        }
+      }
+    } catch (RuntimeException e) { // a scheduled task that throws is never run again
+      LOG.warn("job {}: the lag gauges were not refreshed: {}", job, e.toString());
+    }
+  }
+
+  private void showLag(Map<TopicPartition, Long> read) {
+    lag = read;
+    for (TopicPartition tp : read.keySet()) {
+      if (lagGauges.add(tp)) {
+        registry.register("lag." + tp.topic() + "." + tp.partition(), (Gauge<Long>) () -> lag.getOrDefault(tp, 0L));
+      }
+    }
   }
 
   private Optional<Map<TopicPartition, Long>> readLag() {
@@ -162,20 +187,10 @@ public final class JobMetrics implements BatchListener, AutoCloseable {
     }
   }
 
-  private void addLagGauges() {
-    for (TopicPartition tp : committer.nextStarts().keySet()) {
-      if (lagGauges.add(tp)) {
-        registry.register("lag." + tp.topic() + "." + tp.partition(),
-            (Gauge<Long>) () -> lag.getValue().getOrDefault(tp, -1L));
-      }
-    }
-  }
-
   @Override
   public void commitAnswered(String job, long batchId, CommitResult result, Duration took) {
     commitLatency.update(took.toNanos(), TimeUnit.NANOSECONDS);
     (result == CommitResult.ALREADY_APPLIED ? alreadyApplied : applied).inc();
-    addLagGauges();
   }
 
   @Override
@@ -189,10 +204,17 @@ public final class JobMetrics implements BatchListener, AutoCloseable {
     batchesFailed.inc();
   }
 
-  /** Removes the source from Spark's metrics system and closes the admin client. */
+  /** Removes this job's metrics from Spark's metrics system, stops reading lag and closes the admin client. Idempotent. */
   @Override
   public void close() {
-    source.remove();
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      source.remove();
+    }
+    lagReader.shutdownNow();
     admin.close(Duration.ofSeconds(5));
   }
 

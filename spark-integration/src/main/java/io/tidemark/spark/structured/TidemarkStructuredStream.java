@@ -91,7 +91,7 @@ public final class TidemarkStructuredStream {
     this.metrics = metrics;
   }
 
-  /** The job's metrics, also reported by Spark's metrics sinks as the source {@code tidemark.<job>}. */
+  /** The job's metrics, also reported by Spark's metrics sinks as the source {@code tidemark.job.<job>}. */
   public JobMetrics metrics() {
     return metrics;
   }

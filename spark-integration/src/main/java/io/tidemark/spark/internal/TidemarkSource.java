@@ -1,5 +1,6 @@
-package io.tidemark.spark.metrics;
+package io.tidemark.spark.internal;
 
+import com.codahale.metrics.MetricFilter;
 import com.codahale.metrics.MetricRegistry;
 import java.util.Objects;
 import org.apache.spark.SparkEnv;
@@ -15,14 +16,14 @@ import scala.jdk.javaapi.CollectionConverters;
  * is marked internal in Scala, and stable since Spark 1.x. Metrics may be added after
  * registration: Dropwizard forwards them to the application's registry.
  */
-final class TidemarkSource implements Source {
+public final class TidemarkSource implements Source {
   private static final Logger LOG = LoggerFactory.getLogger(TidemarkSource.class);
 
   private final String name;
   private final MetricRegistry registry = new MetricRegistry();
-  private SparkEnv registeredWith;
 
-  TidemarkSource(String name) {
+  /** A source named {@code name}, not registered yet. */
+  public TidemarkSource(String name) {
     this.name = Objects.requireNonNull(name, "name");
   }
 
@@ -36,28 +37,32 @@ final class TidemarkSource implements Source {
     return registry;
   }
 
-  /** Registers with this JVM's Spark environment, if there is one; false when there is none. */
-  synchronized boolean register() {
+  /**
+   * Registers with this JVM's Spark environment, if there is one; false when there is none. A
+   * source of the same name registered earlier (a stream of the same job that was not closed) is
+   * emptied: this one replaces it.
+   */
+  public synchronized boolean register() {
     SparkEnv env = SparkEnv.get();
     if (env == null) {
       LOG.info("no Spark environment in this JVM: metrics source {} is kept but not reported", name);
       return false;
     }
-    // a source of the same name is an earlier stream of the same job that was not closed: this one replaces it
     for (Source old : CollectionConverters.asJava(env.metricsSystem().getSourcesByName(name))) {
-      env.metricsSystem().removeSource(old);
+      old.metricRegistry().removeMatching(MetricFilter.ALL);
     }
     env.metricsSystem().registerSource(this);
-    registeredWith = env;
     return true;
   }
 
-  /** Removes it from the Spark environment it was registered with. */
-  synchronized void remove() {
-    if (registeredWith != null) {
-      registeredWith.metricsSystem().removeSource(this);
-      registeredWith = null;
-    }
+  /**
+   * Removes this source's metrics from Spark's registry, each by its exact name (Spark's own
+   * {@code removeSource} removes every metric whose name merely starts with the source's, which
+   * would take {@code tidemark.job.orders-eu} with {@code tidemark.job.orders}). Metrics added
+   * later are reported again; owners stop adding them once closed.
+   */
+  public synchronized void remove() {
+    registry.removeMatching(MetricFilter.ALL);
   }
 
   @Override

@@ -1,4 +1,4 @@
-package io.tidemark.spark.metrics;
+package io.tidemark.spark.internal;
 
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.Gauge;
@@ -15,7 +15,7 @@ import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The Avro decoding's metrics, per application, in the Spark metrics source {@code tidemark.avro}
- * on the driver:
+ * on the driver ({@code AvroDecoding} registers it at its first decoding):
  *
  * <table>
  *   <caption>Metrics of Avro decoding</caption>
