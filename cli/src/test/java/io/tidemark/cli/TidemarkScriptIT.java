@@ -36,7 +36,11 @@ class TidemarkScriptIT {
     Process p = new ProcessBuilder(command).directory(ROOT.toFile()).start();
     p.getOutputStream().close();
     // the outputs are small; read them after the exit, with a bound on the wait
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("bin/tidemark %s ended", String.join(" ", args)).isTrue();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+      throw new AssertionError("bin/tidemark " + String.join(" ", args) + " did not end within 120 s");
+    }
     Run run = new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
         new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
     assertThat(run.err()).as("the jar was built by the build, not by the script").doesNotContain("building the tidemark");
