@@ -125,6 +125,9 @@ final class TidemarkRules {
           Optional<String> home = moduleOf(origin);
           for (Dependency d : origin.getDirectDependenciesFromSelf()) {
             JavaClass target = d.getTargetClass();
+            if (target.isArray()) { // an array of a class lives where its component does (an enum's values())
+              target = target.getBaseComponentType();
+            }
             if (!isTidemarkInternal(target)) {
               continue;
             }

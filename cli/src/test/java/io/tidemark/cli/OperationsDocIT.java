@@ -112,7 +112,8 @@ class OperationsDocIT {
     long epoch = s.claim(job);
     for (int b = 0; b < batches; b++) {
       OffsetCommit.Builder c = OffsetCommit.builder(job, b, epoch).commitTime(from.plusSeconds(b))
-          .metadata("avro.schema-ids", "1").metadata("tidemark.guarantee", "EXACTLY_ONCE");
+          .metadata("avro.schema-ids", "1").metadata("tidemark.guarantee", s.isCompareAndSet() ? "EXACTLY_ONCE"
+              : "AT_LEAST_ONCE");
       for (int p = 0; p < 3; p++) {
         c.range("shipments", p, b * 100L, b * 100L + 100);
       }

@@ -88,9 +88,10 @@ public interface OffsetStore extends AutoCloseable {
    * by {@link #claim} can never commit again. True for the {@code file:}, {@code zk://} and
    * {@code hbase://} stores; a store that checks the rules only within its own process (the
    * {@code kafka://} store) says false, and the Spark adapters then refuse {@code EXACTLY_ONCE}.
+   * False unless a store says otherwise: a backend must claim the guarantee to be trusted with it.
    */
   default boolean isCompareAndSet() {
-    return true;
+    return false;
   }
 
   /** A description of the store for logs and messages, never containing credentials. */

@@ -219,7 +219,7 @@ public final class BatchCommitter {
         default -> throw new IllegalStateException(guarantee.toString());
       }
       work.afterCommit(batchId, prepared);
-      listeners.forEach(l -> l.afterPublish(job, batchId));
+      tell(l -> l.afterPublish(job, batchId));
       return Outcome.COMMITTED;
     } catch (BatchFailedException e) {
       failure = e;
@@ -301,7 +301,7 @@ public final class BatchCommitter {
     pendingStarts.clear();
     nextBatchId = batchId + 1;
     LOG.debug("job {} batch {}: {} ({} records)", job, batchId, result, commit.offsetCount());
-    listeners.forEach(l -> l.afterCommit(job, batchId));
+    tell(l -> l.afterCommit(job, batchId));
   }
 
   /**

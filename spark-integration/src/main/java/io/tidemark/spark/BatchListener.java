@@ -6,7 +6,10 @@ import java.time.Duration;
 
 /**
  * Told of each batch's steps, on the driver, in the batch's own thread (for metrics, logs, or a
- * test that stops a driver at an exact point). Methods must be quick and must not throw.
+ * test that stops a driver at an exact point). Methods must be quick. A listener that throws from
+ * {@link #beforeOutput} or {@link #afterOutput} fails the batch (before its commit under the
+ * at-least-once and exactly-once guarantees); one that throws from any method told after the
+ * commit is logged and skipped, so that it never turns a committed batch into a failed one.
  */
 public interface BatchListener {
   /** Before the output of batch {@code batchId} runs. */
@@ -23,8 +26,7 @@ public interface BatchListener {
 
   /**
    * After the store answered batch {@code batchId}'s commit with {@code result}, {@code took}
-   * after it was asked. This and the next two are told after the fact: one that throws is logged
-   * and does not change the batch's outcome.
+   * after it was asked.
    */
   default void commitAnswered(String job, long batchId, CommitResult result, Duration took) {}
 

@@ -100,6 +100,8 @@ class StructuredStreamIT {
     HistoryEntry.Committed last = (HistoryEntry.Committed) store.history("job-" + topic, 1).get(0);
     assertThat(last.commit().batchId()).as("store batch ids continue across queries").isGreaterThan(lastBatch);
     assertThat(last.commit().metadata()).containsKey(TidemarkStructuredStream.SPARK_BATCH_ID_KEY);
+    assertThat(first.metrics().registry().getNames()).as("a second stream of the job replaces the first's metrics")
+        .isEmpty();
     assertThat(second.metrics().registry().counter("commits.applied").getCount())
         .as("the job's metrics count the second query's commits").isPositive();
     assertThat(second.metrics().registry().timer("commit.latency").getCount())

@@ -90,6 +90,16 @@ public abstract class OffsetStoreContractTest {
     return 10_000;
   }
 
+  /** What {@link OffsetStore#isCompareAndSet()} must say: true unless the store checks commits in one process only. */
+  protected boolean expectsCompareAndSet() {
+    return true;
+  }
+
+  @Test
+  void itSaysWhetherItsCommitsAreACompareAndSet() {
+    assertThat(store.isCompareAndSet()).isEqualTo(expectsCompareAndSet());
+  }
+
   protected OffsetStore store;
   private String prefix;
 

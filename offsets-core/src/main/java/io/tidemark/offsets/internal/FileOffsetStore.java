@@ -227,6 +227,12 @@ public final class FileOffsetStore implements OffsetStore {
     return true;
   }
 
+  /** True: every commit is checked and applied in one atomic operation of the backend. */
+  @Override
+  public boolean isCompareAndSet() {
+    return true;
+  }
+
   @Override
   public String description() {
     return "file:" + root;

@@ -133,6 +133,12 @@ public final class MemoryOffsetStore implements OffsetStore {
     return jobs.remove(job) != null;
   }
 
+  /** True: every commit is checked and applied in one atomic operation of the backend. */
+  @Override
+  public boolean isCompareAndSet() {
+    return true;
+  }
+
   @Override
   public String description() {
     return "memory:" + name;

@@ -525,6 +525,12 @@ public final class HBaseOffsetStore implements OffsetStore {
     });
   }
 
+  /** True: every commit is checked and applied in one atomic operation of the backend. */
+  @Override
+  public boolean isCompareAndSet() {
+    return true;
+  }
+
   @Override
   public String description() {
     return "hbase://" + cluster + "/" + tableName.getNameAsString();

@@ -66,8 +66,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>What it keeps</h2>
  * Each committed offset carries, in its metadata string, the job's writer epoch and last batch
- * id, and where the batch's range of that partition began; the first partition (the lead) also
- * carries the batch's epoch, time and metadata. Every write (commit, claim, rewind) writes every
+ * id, and where the batch's range of that partition began; the first and the last partition (the
+ * leads) also carry the batch's epoch, time and metadata. Every write (commit, claim, rewind) writes every
  * partition of the job in one {@code OffsetCommit} request, which the group coordinator appends
  * as one record batch, so readers see all of it or none of it, as long as Kafka accepts every
  * partition (it drops, and reports, those of a topic deleted meanwhile). A write Kafka would
@@ -96,6 +96,8 @@ import org.slf4j.LoggerFactory;
  *       a rewind to explicit offsets always works.
  *   <li><b>Positions of partitions that do not exist</b> cannot be kept: Kafka refuses them. A
  *       commit or rewind that names one new to the job is refused before anything is written.
+ *   <li><b>A commit that leaves the job with no position</b> (a first batch of no partition)
+ *       is not kept: Kafka keeps offsets only.
  *   <li><b>The group must have no running members.</b> Kafka refuses offsets written from
  *       outside a group with members; the job's own consumers need another {@code group.id}.
  * </ul>
@@ -104,9 +106,15 @@ import org.slf4j.LoggerFactory;
  * Kafka deletes an offset of a group without members {@code offsets.retention.minutes} (7 days
  * by default) after its last commit, whether a driver is running or not. So that a running job
  * whose topics are quiet keeps its positions, the store writes the groups of the jobs it wrote
- * again, unchanged, every {@code kafka.refresh.interval} (1 hour by default), until another writer
- * claims the job. A job whose drivers are all stopped longer than the retention loses its
- * positions, and its start policy applies again as for a new job.
+ * again, unchanged, every {@code kafka.refresh.interval} (1 hour by default) unless it committed
+ * them more recently, as long as the instance is open and no other writer has claimed the job
+ * since. A renewal is a read and a write like a commit: a claim by another driver between the
+ * two is overwritten, and that driver's first commit is then refused ("never issued") and it
+ * stops; it claims again at its restart. A job whose drivers are all stopped longer than the
+ * retention loses its positions, and its start policy applies again as for a new job. A group
+ * taken over from Spark's own commits keeps Kafka's rule for groups that had members: it expires
+ * the retention after it last had members, whatever is committed since; import its positions into
+ * a {@code tidemark.} group instead.
  *
  * <p>Thread-safe. {@link #isCompareAndSet()} is false, so the Spark adapters refuse
  * {@code EXACTLY_ONCE} on it.
@@ -117,8 +125,10 @@ public final class KafkaOffsetStore implements OffsetStore {
   static final int METADATA_MAX_BYTES = 4096;
   /** Below Kafka's default {@code message.max.bytes} (1,048,588), which bounds one group commit. */
   static final int REQUEST_MAX_BYTES = 900_000;
-  /** What an offset record adds to its metadata and topic name in {@code __consumer_offsets}, about. */
+  /** What an offset record adds to its metadata, group id and topic name in {@code __consumer_offsets}, about. */
   static final int OFFSET_RECORD_OVERHEAD = 60;
+  /** Metadata bytes a commit leaves free, for the longer epochs of later claims. */
+  static final int METADATA_HEADROOM = 32;
   private final Admin admin;
   private final boolean ownsAdmin;
   private final String groupPrefix;
@@ -128,8 +138,10 @@ public final class KafkaOffsetStore implements OffsetStore {
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
   /** Epochs claimed for jobs that have no position yet, so none in their group. */
   private final Map<String, Long> claimedOnly = new ConcurrentHashMap<>();
-  /** The jobs this instance wrote, with the epoch it wrote: their groups are renewed until another epoch appears. */
-  private final Map<String, Long> written = new ConcurrentHashMap<>();
+  /** The jobs this instance claimed, with the epoch: their groups are renewed until another epoch appears. */
+  private final Map<String, Long> claimed = new ConcurrentHashMap<>();
+  /** When this instance last wrote each job's group. */
+  private final Map<String, Long> lastWriteNanos = new ConcurrentHashMap<>();
   private final Duration refreshInterval;
   private final ScheduledExecutorService refresher;
   private volatile boolean closed;
@@ -172,13 +184,17 @@ public final class KafkaOffsetStore implements OffsetStore {
    * a job that is running but idle. A job another writer has claimed since is left alone.
    */
   private void refreshAll() {
-    for (Map.Entry<String, Long> e : written.entrySet()) {
+    for (Map.Entry<String, Long> e : claimed.entrySet()) {
       String job = e.getKey();
       try {
         synchronized (lockOf(job)) {
+          Long wrote = lastWriteNanos.get(job);
+          if (wrote != null && System.nanoTime() - wrote < refreshInterval.toNanos() / 2) {
+            continue; // committed recently: nothing to renew
+          }
           State state = load(job);
           if (state.header().isEmpty() || state.offsets().epoch() != e.getValue()) {
-            written.remove(job, e.getValue());
+            claimed.remove(job, e.getValue());
             continue;
           }
           rewrite(job, "the renewal", state, state.header().get());
@@ -255,9 +271,11 @@ public final class KafkaOffsetStore implements OffsetStore {
       long next = state.offsets().epoch() + 1;
       if (state.header().isEmpty()) {
         claimedOnly.put(job, next);
+        claimed.put(job, next);
         return next;
       }
       rewrite(job, "the claim of epoch " + next, state, state.header().get().withEpoch(next));
+      claimed.put(job, next);
       return next;
     }
   }
@@ -342,14 +360,15 @@ public final class KafkaOffsetStore implements OffsetStore {
     open();
     Names.jobId(job);
     synchronized (lockOf(job)) {
-      boolean claimed = claimedOnly.remove(job) != null;
-      written.remove(job);
+      boolean onlyClaimed = claimedOnly.remove(job) != null;
+      claimed.remove(job);
+      lastWriteNanos.remove(job);
       try {
         admin.deleteConsumerGroups(List.of(groupOf(job))).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         return true;
       } catch (ExecutionException e) {
         if (e.getCause() instanceof GroupIdNotFoundException) {
-          return claimed;
+          return onlyClaimed;
         }
         throw failure(e.getCause(), "delete consumer group " + groupOf(job));
       } catch (TimeoutException | InterruptedException e) {
@@ -425,7 +444,13 @@ public final class KafkaOffsetStore implements OffsetStore {
     GroupMetadata last = newest;
     // the lead of the newest write carries the job's state; without it (a partition lost since), only epoch and batch
     GroupMetadata header = metadata.values().stream().filter(m -> m.lead() && m.sameWrite(last)).findFirst()
-        .orElse(GroupMetadata.lead(last.epoch(), last.lastBatch(), 0, Optional.empty(), true, new TreeMap<>()));
+        .orElse(null);
+    if (header == null) {
+      LOG.warn("consumer group {} of job {} has lost both lead offsets of its last write (reset or deleted outside"
+          + " Tidemark?): its epoch and last batch are kept, the last commit's time and metadata are not, and a retry"
+          + " of that commit will be refused", groupOf(job), job);
+      header = GroupMetadata.lead(last.epoch(), last.lastBatch(), 0, Optional.empty(), true, new TreeMap<>());
+    }
     CommittedOffsets offsets = CommittedOffsets.of(job, positions, header.lastBatch(), Math.max(header.epoch(), memory),
         header.time());
     return new State(offsets, lastCommit(job, header, positions, metadata), Optional.of(header), metadata);
@@ -478,20 +503,26 @@ public final class KafkaOffsetStore implements OffsetStore {
     Map<TopicPartition, Long> ordered = new TreeMap<>(OffsetCommit.PARTITION_ORDER);
     ordered.putAll(positions);
     Map<TopicPartition, OffsetAndMetadata> request = new LinkedHashMap<>();
+    // a batch's commit keeps room for the longer epochs of later claims and renewals of the same state
+    int limit = what.startsWith("batch") ? METADATA_MAX_BYTES - METADATA_HEADROOM : METADATA_MAX_BYTES;
+    int groupBytes = groupOf(job).getBytes(StandardCharsets.UTF_8).length;
     long bytes = 0;
-    boolean first = true;
+    int i = 0;
     for (Map.Entry<TopicPartition, Long> e : ordered.entrySet()) {
       Moved m = moved.apply(e.getKey());
-      String encoded = lead.forPartition(first, m.from(), m.reset()).encode();
+      // the first and the last partition both lead, so that the job's state survives the loss of one offset
+      boolean isLead = i == 0 || i == ordered.size() - 1;
+      String encoded = lead.forPartition(isLead, m.from(), m.reset()).encode();
       int size = encoded.getBytes(StandardCharsets.UTF_8).length;
-      if (size > METADATA_MAX_BYTES) {
+      if (size > limit) {
         throw new CommitTooLargeException(what + " of job " + job + ": its metadata takes " + size + " bytes in the"
-            + " group's lead offset, and Kafka keeps at most " + METADATA_MAX_BYTES + " by default"
-            + " (offset.metadata.max.bytes). Put less in OffsetCommit metadata, or use a zk:, hbase: or file: store.");
+            + " group's lead offsets, and Kafka keeps at most " + METADATA_MAX_BYTES + " by default"
+            + " (offset.metadata.max.bytes; a commit keeps " + METADATA_HEADROOM + " of them for later claims). Put"
+            + " less in OffsetCommit metadata, or use a zk:, hbase: or file: store.");
       }
-      bytes += size + e.getKey().topic().length() + OFFSET_RECORD_OVERHEAD;
+      bytes += size + groupBytes + e.getKey().topic().getBytes(StandardCharsets.UTF_8).length + OFFSET_RECORD_OVERHEAD;
       request.put(e.getKey(), new OffsetAndMetadata(e.getValue(), encoded));
-      first = false;
+      i++;
     }
     if (bytes > REQUEST_MAX_BYTES) {
       throw new CommitTooLargeException(what + " of job " + job + ": " + request.size() + " offsets take about " + bytes
@@ -500,7 +531,7 @@ public final class KafkaOffsetStore implements OffsetStore {
           + " or file: store.");
     }
     alter(job, request);
-    written.put(job, lead.epoch());
+    lastWriteNanos.put(job, System.nanoTime());
   }
 
   /** Refuses partitions new to the job that Kafka does not have: it would keep the others only. */

@@ -77,7 +77,7 @@ public final class KafkaStoreProvider implements OffsetStoreProvider {
     client.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "tidemark-offset-store-" + OPENED.incrementAndGet());
     client.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
     Object requestTimeout = client.get(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG);
-    if (requestTimeout != null && Long.parseLong(requestTimeout.toString().trim()) > timeout.toMillis()) {
+    if (requestTimeout != null && millis(requestTimeout, file) > timeout.toMillis()) {
       throw new ConfigException(KafkaSettings.CLIENT_CONFIG.name(), file, "it sets request.timeout.ms="
           + requestTimeout + ", above kafka.request.timeout (" + timeout + "), which bounds every store operation;"
           + " lower it, or raise kafka.request.timeout");
@@ -92,7 +92,21 @@ public final class KafkaStoreProvider implements OffsetStoreProvider {
       refused.initCause(e);
       throw refused;
     }
-    return new KafkaOffsetStore(admin, true, brokers, config.get(KafkaSettings.GROUP_PREFIX), timeout,
-        config.get(KafkaSettings.REFRESH_INTERVAL));
+    Duration refresh = config.get(KafkaSettings.REFRESH_INTERVAL);
+    if (!refresh.isZero() && refresh.compareTo(Duration.ofSeconds(1)) < 0) {
+      admin.close(Duration.ZERO);
+      throw new ConfigException(KafkaSettings.REFRESH_INTERVAL.name(), refresh, "below 1s it would rewrite the groups"
+          + " without pause; use 0 to turn renewal off");
+    }
+    return new KafkaOffsetStore(admin, true, brokers, config.get(KafkaSettings.GROUP_PREFIX), timeout, refresh);
+  }
+
+  private static long millis(Object value, String file) {
+    try {
+      return Long.parseLong(value.toString().trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(KafkaSettings.CLIENT_CONFIG.name(), file, "its request.timeout.ms '" + value
+          + "' is not a number of milliseconds");
+    }
   }
 }

@@ -43,4 +43,9 @@ class KafkaOffsetStoreContractIT extends OffsetStoreContractTest {
   protected int widestCommit() {
     return 1000;
   }
+
+  @Override
+  protected boolean expectsCompareAndSet() {
+    return false;
+  }
 }

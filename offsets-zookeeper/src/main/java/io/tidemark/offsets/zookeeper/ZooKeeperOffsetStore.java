@@ -534,6 +534,12 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
     }
   }
 
+  /** True: every commit is checked and applied in one atomic operation of the backend. */
+  @Override
+  public boolean isCompareAndSet() {
+    return true;
+  }
+
   @Override
   public String description() {
     return "zk://" + client.getZookeeperClient().getCurrentConnectionString() + root;

@@ -38,9 +38,9 @@ public final class TidemarkSource implements Source {
   }
 
   /**
-   * Registers with this JVM's Spark environment, if there is one; false when there is none. A
-   * source of the same name registered earlier (a stream of the same job that was not closed) is
-   * emptied: this one replaces it.
+   * Registers with this JVM's Spark environment, if there is one; false when there is none. The
+   * owner first closes an earlier source of the same name (a stream of the same job that was not
+   * closed); one still holding metrics is emptied here, so that names never clash.
    */
   public synchronized boolean register() {
     SparkEnv env = SparkEnv.get();

@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.spark.SparkEnv;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +63,10 @@ import org.slf4j.LoggerFactory;
 public final class JobMetrics implements BatchListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JobMetrics.class);
   static final int LAG_REFRESH_SECONDS = 5;
+  /** The open metrics of each job in this JVM, by source name. */
+  private static final Map<String, JobMetrics> LIVE = new ConcurrentHashMap<>();
+  /** Numbers the admin clients: Kafka registers each under its client id in JMX. */
+  private static final java.util.concurrent.atomic.AtomicInteger CLIENTS = new java.util.concurrent.atomic.AtomicInteger();
 
   private final String job;
   private final TidemarkSource source;
@@ -81,6 +86,9 @@ public final class JobMetrics implements BatchListener, AutoCloseable {
   private volatile Map<TopicPartition, Long> lag = Map.of();
   private final Set<TopicPartition> lagGauges = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicBoolean lagFailing = new java.util.concurrent.atomic.AtomicBoolean();
+  /** The Spark environment of the driver that registered these metrics; they close when it is gone. */
+  private final SparkEnv sparkEnv = SparkEnv.get();
 
   private JobMetrics(BatchCommitter committer, OffsetStore store, Admin admin) {
     this.committer = committer;
@@ -109,7 +117,6 @@ public final class JobMetrics implements BatchListener, AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    lagReader.scheduleWithFixedDelay(this::refreshLag, 0, LAG_REFRESH_SECONDS, TimeUnit.SECONDS);
   }
 
   /**
@@ -121,11 +128,22 @@ public final class JobMetrics implements BatchListener, AutoCloseable {
   public static JobMetrics start(BatchCommitter committer, OffsetStore store, Properties admin) {
     Properties props = new Properties();
     props.putAll(admin);
-    props.putIfAbsent("client.id", "tidemark-lag-" + committer.job());
+    props.putIfAbsent("client.id", "tidemark-lag-" + committer.job() + "-" + CLIENTS.incrementAndGet());
     JobMetrics metrics = new JobMetrics(committer, store, Admin.create(props));
-    committer.addListener(metrics);
-    metrics.source.register();
-    return metrics;
+    try {
+      // an earlier stream of the same job in this JVM that was not closed: this one replaces it
+      JobMetrics earlier = LIVE.put(metrics.source.sourceName(), metrics);
+      if (earlier != null) {
+        earlier.close();
+      }
+      metrics.source.register();
+      committer.addListener(metrics);
+      metrics.lagReader.scheduleWithFixedDelay(metrics::refreshLag, 0, LAG_REFRESH_SECONDS, TimeUnit.SECONDS);
+      return metrics;
+    } catch (RuntimeException e) {
+      metrics.close();
+      throw e;
+    }
   }
 
   /** The job. */
@@ -145,6 +163,11 @@ public final class JobMetrics implements BatchListener, AutoCloseable {
   }
 
   private void refreshLag() {
+    if (sparkEnv != null && SparkEnv.get() != sparkEnv) {
+      LOG.info("job {}: the Spark context its metrics were registered with has stopped; closing them", job);
+      close();
+      return;
+    }
     try {
       Optional<Map<TopicPartition, Long>> read = readLag();
       synchronized (this) { // not while close() empties the registry
@@ -180,9 +203,15 @@ public final class JobMetrics implements BatchListener, AutoCloseable {
           result.put(tp, Math.max(0, end - position));
         }
       });
+      if (lagFailing.compareAndSet(true, false)) {
+        LOG.info("job {}: the lag gauges are read again", job);
+      }
       return Optional.of(result);
     } catch (RuntimeException e) {
-      LOG.warn("job {}: cannot read the log ends for the lag gauges, keeping the last values: {}", job, e.toString());
+      if (lagFailing.compareAndSet(false, true)) {
+        LOG.warn("job {}: cannot read the log ends for the lag gauges, keeping the last values until it can: {}", job,
+            e.toString());
+      }
       return Optional.empty();
     }
   }
@@ -213,6 +242,7 @@ public final class JobMetrics implements BatchListener, AutoCloseable {
       }
       closed = true;
       source.remove();
+      LIVE.remove(source.sourceName(), this);
     }
     lagReader.shutdownNow();
     admin.close(Duration.ofSeconds(5));
