@@ -153,7 +153,7 @@ public final class KafkaOffsetStore implements OffsetStore {
    * @param where the brokers, for messages
    * @param groupPrefix prefix of each job's group
    * @param timeout how long one request may take
-   * @param refreshInterval how often the groups of the jobs this instance wrote are written again
+   * @param refreshInterval how often the groups of the jobs this instance claimed are written again
    *     against offset retention; zero: never
    */
   public KafkaOffsetStore(Admin admin, boolean ownsAdmin, String where, String groupPrefix, Duration timeout,
@@ -179,9 +179,10 @@ public final class KafkaOffsetStore implements OffsetStore {
   }
 
   /**
-   * Writes each job this instance wrote again, unchanged, so that Kafka's offset retention (which
-   * counts from each offset's last commit, whether a driver runs or not) never expires the group of
-   * a job that is running but idle. A job another writer has claimed since is left alone.
+   * Writes the group of each job this instance claimed again, unchanged, so that Kafka's offset
+   * retention (which counts from each offset's last commit, whether a driver runs or not) never
+   * expires the group of a job that is running but idle. A job another writer has claimed since
+   * is left alone.
    */
   private void refreshAll() {
     for (Map.Entry<String, Long> e : claimed.entrySet()) {
@@ -193,9 +194,12 @@ public final class KafkaOffsetStore implements OffsetStore {
             continue; // committed recently: nothing to renew
           }
           State state = load(job);
-          if (state.header().isEmpty() || state.offsets().epoch() != e.getValue()) {
-            claimed.remove(job, e.getValue());
+          if (state.offsets().epoch() != e.getValue()) {
+            claimed.remove(job, e.getValue()); // another writer claimed it since
             continue;
+          }
+          if (state.header().isEmpty()) {
+            continue; // claimed, nothing committed yet: nothing to renew
           }
           rewrite(job, "the renewal", state, state.header().get());
           LOG.debug("renewed consumer group {} of job {} against offset retention", groupOf(job), job);

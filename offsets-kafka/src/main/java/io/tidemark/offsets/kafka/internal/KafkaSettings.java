@@ -14,7 +14,7 @@ public final class KafkaSettings {
           + " empty to take over the group a Spark job has been committing to (group.id = the job's name).");
   public static final ConfigKey<Duration> REFRESH_INTERVAL = ConfigKey.duration("kafka.refresh.interval",
       Duration.ofHours(1), Duration.ZERO, Duration.ofDays(1),
-      "How often the store writes the groups of the jobs it wrote again, unchanged, so that Kafka's offset retention"
+      "How often the store writes the groups of the jobs it claimed again, unchanged, so that Kafka's offset retention"
           + " (offsets.retention.minutes after an offset's last commit, 7 days by default) never expires the positions"
           + " of a job that runs but reads nothing. Keep it well below the brokers' retention; 0 turns it off.");
   public static final ConfigKey<Duration> REQUEST_TIMEOUT = ConfigKey.duration("kafka.request.timeout",
