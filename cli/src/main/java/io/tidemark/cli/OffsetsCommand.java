@@ -510,7 +510,7 @@ final class OffsetsCommand {
         checkNotLive(c);
         Map<TopicPartition, Long> after;
         try {
-          after = CommitRules.rewind(c, RewindTarget.toBatch(batch), s.history(job, Integer.MAX_VALUE), Instant.now())
+          after = CommitRules.rewind(c, RewindTarget.toBatch(batch), limit -> s.history(job, limit), Instant.now())
               .next().positions();
         } catch (IllegalArgumentException e) {
           throw new CliException(ExitCodes.NOT_FOUND, e.getMessage() + "; tidemark offsets history lists the batches"

@@ -19,10 +19,13 @@ import java.util.Set;
  *       otherwise);
  *   <li>all partitions are written or none, and readers never see a commit half-applied.
  * </ul>
- * Committing the batch that is already the last one stored ({@link OffsetCommit#sameBatchAs}) is
- * a no-op that returns {@link CommitResult#ALREADY_APPLIED}: a commit whose outcome was unknown
- * can be retried safely. This holds even under an epoch that has since been fenced (the batch is
- * stored either way), so a fenced driver learns that it is fenced at its next new batch.
+ * Committing the batch that is already the last one stored ({@link OffsetCommit#sameBatchAs}),
+ * under the epoch that stored it, is a no-op that returns {@link CommitResult#ALREADY_APPLIED}:
+ * a commit whose outcome was unknown can be retried safely, even after another driver claimed the
+ * job. Any other epoch gets {@code STALE_EPOCH}, even for identical ranges: a fenced driver that
+ * ran the same batch as its successor must not publish it as its own. A retry whose answer was
+ * lost is recognised as applied while the store still holds it: stores that keep history look for
+ * the commit there, so a successor's later commits do not turn it into {@code STALE_EPOCH}.
  *
  * <h2>Threads and lifecycle</h2>
  * Implementations are thread-safe: any method may be called from several threads, and
@@ -55,7 +58,8 @@ public interface OffsetStore extends AutoCloseable {
   /**
    * Makes the caller the job's only writer: returns a new writer epoch, one above the current
    * one. Commits under any older epoch are refused from then on, so a zombie driver cannot move
-   * the offsets. Creates the job if it does not exist.
+   * the offsets. Creates the job if it does not exist. A job id never gets the same epoch twice,
+   * not even after {@link #delete}: a job created again goes on above the epochs it had.
    */
   long claim(String job);
 
@@ -76,7 +80,11 @@ public interface OffsetStore extends AutoCloseable {
   Set<String> listJobs();
 
   /**
-   * Deletes the job, its positions and its history.
+   * Deletes the job, its positions and its history. Like a rewind, the delete takes a new epoch,
+   * so the job's running driver, if any, is fenced; the store keeps that epoch (and nothing else)
+   * after the job is gone, so that a job created again under the same id starts above it. A
+   * deleted job is not listed, reads as {@linkplain CommittedOffsets#isEmpty() empty} (under
+   * that epoch) and has no history.
    *
    * @return whether it existed
    */

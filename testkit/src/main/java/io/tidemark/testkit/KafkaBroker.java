@@ -205,6 +205,8 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, A
     p.put("share.coordinator.state.topic.replication.factor", "1");
     p.put("share.coordinator.state.topic.min.isr", "1");
     p.put("log.retention.check.interval.ms", Long.toString(retentionCheckInterval.toMillis()));
+    // tests produce records with fixed timestamps: no age makes them expire unless a topic asks for it
+    p.put("log.retention.ms", "-1");
     p.put("log.initial.task.delay.ms", "0");
     p.put("auto.create.topics.enable", "false");
     p.putAll(brokerProperties);

@@ -100,6 +100,36 @@ public abstract class OffsetStoreContractTest {
     assertThat(store.isCompareAndSet()).isEqualTo(expectsCompareAndSet());
   }
 
+  /**
+   * Whether two instances from {@link #openStore()} may write one job at once, as two drivers in
+   * two processes do (false for a store that locks a job to one writer instance, such as the
+   * {@code file:} store, and for one whose instances do not share state). Tests of two drivers then
+   * run both through the store under test.
+   */
+  protected boolean allowsTwoWriterInstances() {
+    return sharesStateAcrossOpens();
+  }
+
+  /**
+   * Whether the store keeps a deleted job's epoch so that a job created again under its id never
+   * repeats an epoch ({@code file:}, {@code zk://}, {@code memory:}); the tests of it are skipped
+   * for a store that says false.
+   */
+  protected boolean keepsEpochsAcrossDelete() {
+    return true;
+  }
+
+  /** The store a second driver uses: another instance where the backend allows it. */
+  private OffsetStore otherDriver() throws Exception {
+    return allowsTwoWriterInstances() ? openStore() : store;
+  }
+
+  private void release(OffsetStore other) {
+    if (other != store) {
+      other.close();
+    }
+  }
+
   protected OffsetStore store;
   private String prefix;
 
@@ -246,6 +276,88 @@ public abstract class OffsetStoreContractTest {
     assertThatThrownBy(() -> store.commit(commit(job, 2, successor + 5, new OffsetRange("orders", 0, 20, 30))))
         .isInstanceOfSatisfying(OffsetConflictException.class, e -> assertThat(e.conflict()).isEqualTo(Conflict.STALE_EPOCH))
         .hasMessageContaining("never issued");
+  }
+
+  @Test
+  void aFencedDriverRunningTheSameRangesAsItsSuccessorIsRefusedNotToldAlreadyApplied() throws Exception {
+    String job = job("zombie-same-ranges");
+    OffsetStore zombieStore = otherDriver();
+    try {
+      long zombie = zombieStore.claim(job);
+      zombieStore.commit(commit(job, 0, zombie, new OffsetRange("orders", 0, 0, 10)));
+      long successor = store.claim(job);
+      // both drivers run batch 1 over the backlog at the same rate: identical ranges
+      assertThat(store.commit(commit(job, 1, successor, new OffsetRange("orders", 0, 10, 20))))
+          .isEqualTo(CommitResult.APPLIED);
+
+      assertThatThrownBy(() -> zombieStore.commit(commit(job, 1, zombie, new OffsetRange("orders", 0, 10, 20))))
+          .isInstanceOfSatisfying(OffsetConflictException.class,
+              e -> assertThat(e.conflict()).isEqualTo(Conflict.STALE_EPOCH))
+          .hasMessageContaining("expected writer epoch " + successor)
+          .hasMessageContaining("this driver is a zombie and must stop");
+      // the successor's own retry is still recognised
+      assertThat(store.commit(commit(job, 1, successor, new OffsetRange("orders", 0, 10, 20))))
+          .isEqualTo(CommitResult.ALREADY_APPLIED);
+      assertThat(store.read(job).epoch()).isEqualTo(successor);
+    } finally {
+      release(zombieStore);
+    }
+  }
+
+  @Test
+  void epochsNeverRepeatForAJobIdAcrossDelete() throws Exception {
+    assumeTrue(keepsEpochsAcrossDelete(), "this store does not keep a deleted job's epoch yet");
+    String job = job("deleted-reclaimed");
+    long old;
+    long next;
+    OffsetStore first = otherDriver();
+    try {
+      old = first.claim(job);
+      first.commit(commit(job, 0, old, new OffsetRange("orders", 0, 0, 10)));
+      first.commit(commit(job, 1, old, new OffsetRange("orders", 0, 10, 20)));
+      assertThat(store.delete(job)).isTrue();
+      next = store.claim(job);
+      assertThat(next).as("the epoch a claim returns after the job was deleted").isGreaterThan(old);
+      // the old driver goes on: its next batch on the state it cached, and its first batch again
+      assertThatThrownBy(() -> first.commit(commit(job, 2, old, new OffsetRange("orders", 0, 20, 30))))
+          .isInstanceOfSatisfying(OffsetConflictException.class,
+              e -> assertThat(e.conflict()).isEqualTo(Conflict.STALE_EPOCH));
+      assertThatThrownBy(() -> first.commit(commit(job, 0, old, new OffsetRange("orders", 0, 0, 10))))
+          .isInstanceOfSatisfying(OffsetConflictException.class,
+              e -> assertThat(e.conflict()).isEqualTo(Conflict.STALE_EPOCH));
+    } finally {
+      release(first);
+    }
+    OffsetStore fresh = otherDriver();
+    try {
+      // an instance that never saw the job before its delete refuses the old epoch too
+      assertThatThrownBy(() -> fresh.commit(commit(job, 0, old, new OffsetRange("orders", 0, 0, 10))))
+          .isInstanceOfSatisfying(OffsetConflictException.class,
+              e -> assertThat(e.conflict()).isEqualTo(Conflict.STALE_EPOCH));
+    } finally {
+      release(fresh);
+    }
+    assertThat(store.commit(commit(job, 0, next, new OffsetRange("orders", 0, 0, 10)))).isEqualTo(CommitResult.APPLIED);
+    assertThat(store.read(job).positions()).containsEntry(tp("orders", 0), 10L);
+  }
+
+  @Test
+  void aDeleteFencesTheDriverThatClaimedTheJob() {
+    assumeTrue(keepsEpochsAcrossDelete(), "this store does not keep a deleted job's epoch yet");
+    String job = job("deleted-under-a-driver");
+    long driver = store.claim(job);
+    store.commit(commit(job, 0, driver, new OffsetRange("orders", 0, 0, 10)));
+    assertThat(store.delete(job)).isTrue();
+
+    assertThatThrownBy(() -> store.commit(commit(job, 1, driver, new OffsetRange("orders", 0, 10, 20))))
+        .isInstanceOfSatisfying(OffsetConflictException.class, e -> assertThat(e.conflict()).isEqualTo(Conflict.STALE_EPOCH));
+    assertThatThrownBy(() -> store.commit(commit(job, 0, driver, new OffsetRange("orders", 0, 0, 10))))
+        .isInstanceOfSatisfying(OffsetConflictException.class, e -> assertThat(e.conflict()).isEqualTo(Conflict.STALE_EPOCH));
+    assertThat(store.listJobs()).doesNotContain(job);
+    assertThat(store.read(job).isEmpty()).isTrue();
+    assertThat(store.history(job, 10)).isEmpty();
+    assertThat(store.delete(job)).as("deleting a deleted job").isFalse();
+    assertThat(store.claim(job)).isGreaterThan(driver);
   }
 
   @Test

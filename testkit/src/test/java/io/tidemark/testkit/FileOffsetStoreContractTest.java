@@ -19,4 +19,10 @@ class FileOffsetStoreContractTest extends OffsetStoreContractTest {
   protected int historyCapacity() {
     return 20;
   }
+
+  /** A job is locked to the instance that writes it. */
+  @Override
+  protected boolean allowsTwoWriterInstances() {
+    return false;
+  }
 }

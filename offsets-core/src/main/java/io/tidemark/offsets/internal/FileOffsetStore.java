@@ -41,6 +41,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * &lt;job&gt;/state                the job's position (see {@link TextCodec}), replaced atomically
  * &lt;job&gt;/history/&lt;seq&gt;         one history entry per file, the newest has the state's "history" number
  * &lt;job&gt;/lock                 held by the process that writes the job
+ * &lt;job&gt;/deleted              after a delete: the epoch the delete took, where a new claim goes on
  * </pre>
  *
  * <p>Durability: each file is written to a temporary file, fsynced, renamed over the old one,
@@ -58,11 +59,13 @@ public final class FileOffsetStore implements OffsetStore {
   private static final String STATE = "state";
   private static final String HISTORY = "history";
   private static final String LOCK = "lock";
+  private static final String DELETED = "deleted";
 
   private final Path root;
   private final boolean fsync;
   private final int historyMax;
   private final Clock clock;
+  private final Faults faults;
   private final Map<String, Held> held = new HashMap<>();
   private boolean closed;
 
@@ -90,6 +93,12 @@ public final class FileOffsetStore implements OffsetStore {
    * @param create create {@code root} if missing
    */
   public FileOffsetStore(Path root, boolean create, boolean fsync, int historyMax, Clock clock) {
+    this(root, create, fsync, historyMax, clock, Faults.NONE);
+  }
+
+  /** For fault tests: {@code faults} fail the store's file operations where a test says. */
+  FileOffsetStore(Path root, boolean create, boolean fsync, int historyMax, Clock clock, Faults faults) {
+    this.faults = faults;
     this.root = root.toAbsolutePath().normalize();
     this.fsync = fsync;
     this.historyMax = historyMax;
@@ -172,7 +181,7 @@ public final class FileOffsetStore implements OffsetStore {
       throw new NoSuchJobException("job " + job + " is not in " + description() + "; known jobs: " + listJobs());
     }
     Held h = hold(job);
-    CommitRules.Rewind r = CommitRules.rewind(h.state.offsets(), target, history(job, historyMax), clock.instant());
+    CommitRules.Rewind r = CommitRules.rewind(h.state.offsets(), target, limit -> history(job, limit), clock.instant());
     long seq = h.state.historySeq() + 1;
     writeHistory(h, seq, r.entry());
     writeState(h, new TextCodec.State(r.next(), seq));
@@ -207,6 +216,9 @@ public final class FileOffsetStore implements OffsetStore {
     }
     Held h = hold(job);
     try {
+      // the epoch the delete takes survives it (written first: a crash before the state is gone
+      // leaves the job as it was), so a job created again never hands out an epoch twice
+      writeAtomically(dir.resolve(DELETED), Long.toString(h.state.offsets().epoch() + 1) + "\n");
       Files.deleteIfExists(dir.resolve(STATE));
       syncDir(dir);
       Path history = dir.resolve(HISTORY);
@@ -271,10 +283,34 @@ public final class FileOffsetStore implements OffsetStore {
       }
       return state;
     } catch (NoSuchFileException e) {
-      return new TextCodec.State(CommittedOffsets.none(job, 0), 0);
+      return new TextCodec.State(CommittedOffsets.none(job, deletedEpoch(job)), 0);
     } catch (IOException e) {
       throw new StoreUnavailableException("cannot read " + file + ": " + e, e);
     }
+  }
+
+  /** The epoch the job's last delete took, or 0 for a job never deleted. */
+  private long deletedEpoch(String job) {
+    Path file = jobDir(job).resolve(DELETED);
+    try {
+      String text = Files.readString(file, StandardCharsets.UTF_8).strip();
+      try {
+        return Long.parseLong(text);
+      } catch (NumberFormatException e) {
+        throw new StoreCorruptedException(file + " holds '" + text + "', not the epoch of the job's delete. Write into"
+            + " it an epoch above every epoch the job had (or delete the job directory if no driver of it can be running).");
+      }
+    } catch (NoSuchFileException e) {
+      return 0;
+    } catch (IOException e) {
+      throw new StoreUnavailableException("cannot read " + file + ": " + e, e);
+    }
+  }
+
+  /** The job's newest history entry {@code seq}, if it is a commit: what a retry is compared with. */
+  private Optional<OffsetCommit> lastCommitOf(String job, long seq) {
+    return readHistoryEntry(job, seq).filter(e -> e instanceof HistoryEntry.Committed)
+        .map(e -> ((HistoryEntry.Committed) e).commit());
   }
 
   private Optional<HistoryEntry> readHistoryEntry(String job, long seq) {
@@ -313,9 +349,11 @@ public final class FileOffsetStore implements OffsetStore {
       writeAtomically(jobDir(h.job).resolve(STATE), TextCodec.encodeState(state));
       h.state = state;
     } catch (RuntimeException e) {
-      // the rename may have happened before the failure: believe the disk, not the cache
+      // the rename may have happened before the failure: believe the disk, not the cache (the
+      // last commit too, so that a retry of a commit that did apply is recognised)
       try {
         h.state = readState(h.job);
+        h.lastCommit = lastCommitOf(h.job, h.state.historySeq());
       } catch (RuntimeException reread) {
         e.addSuppressed(reread);
       }
@@ -359,6 +397,7 @@ public final class FileOffsetStore implements OffsetStore {
   }
 
   private void syncDir(Path dir) throws IOException {
+    faults.beforeDirectorySync(dir);
     if (fsync) {
       try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
         ch.force(true);
@@ -402,9 +441,7 @@ public final class FileOffsetStore implements OffsetStore {
       removeTemporaryFiles(dir);
       TextCodec.State state = readState(job);
       sweepHistory(job, state.historySeq());
-      Optional<OffsetCommit> last = readHistoryEntry(job, state.historySeq())
-          .filter(e -> e instanceof HistoryEntry.Committed)
-          .map(e -> ((HistoryEntry.Committed) e).commit());
+      Optional<OffsetCommit> last = lastCommitOf(job, state.historySeq());
       Held fresh = new Held(job, ch, lock, state, last);
       this.held.put(job, fresh);
       held = true;
@@ -470,5 +507,13 @@ public final class FileOffsetStore implements OffsetStore {
     } catch (IOException e) {
       // nothing more to do
     }
+  }
+
+  /** Faults a test injects where no real disk fails on demand: a directory fsync that fails after its rename. */
+  @FunctionalInterface
+  interface Faults {
+    Faults NONE = dir -> {};
+
+    void beforeDirectorySync(Path dir) throws IOException;
   }
 }

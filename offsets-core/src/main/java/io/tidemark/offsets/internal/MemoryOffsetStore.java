@@ -29,6 +29,8 @@ public final class MemoryOffsetStore implements OffsetStore {
   private final int historyMax;
   private final Clock clock;
   private final Map<String, Job> jobs = new HashMap<>();
+  /** Per deleted job, the epoch its delete took: a later claim of the id goes on from there. */
+  private final Map<String, Long> deletedEpochs = new HashMap<>();
   private boolean closed;
 
   private static final class Job {
@@ -58,14 +60,19 @@ public final class MemoryOffsetStore implements OffsetStore {
     open();
     Validation.jobId(job);
     Job j = jobs.get(job);
-    return j == null ? CommittedOffsets.none(job, 0) : j.state;
+    return j == null ? absent(job) : j.state;
+  }
+
+  /** The state of a job the store does not hold: none, under the epoch of its delete if it was deleted. */
+  private CommittedOffsets absent(String job) {
+    return CommittedOffsets.none(job, deletedEpochs.getOrDefault(job, 0L));
   }
 
   @Override
   public synchronized CommitResult commit(OffsetCommit commit) {
     open();
     Job existing = jobs.get(commit.job());
-    Job j = existing != null ? existing : new Job(CommittedOffsets.none(commit.job(), 0));
+    Job j = existing != null ? existing : new Job(absent(commit.job()));
     CommitRules.Decision d = CommitRules.check(j.state, lastCommit(j), commit);
     if (d instanceof CommitRules.Apply apply) {
       jobs.putIfAbsent(commit.job(), j);
@@ -92,7 +99,7 @@ public final class MemoryOffsetStore implements OffsetStore {
   public synchronized long claim(String job) {
     open();
     Validation.jobId(job);
-    Job j = jobs.computeIfAbsent(job, k -> new Job(CommittedOffsets.none(k, 0)));
+    Job j = jobs.computeIfAbsent(job, k -> new Job(absent(k)));
     j.state = j.state.withEpoch(j.state.epoch() + 1);
     return j.state.epoch();
   }
@@ -130,7 +137,14 @@ public final class MemoryOffsetStore implements OffsetStore {
   public synchronized boolean delete(String job) {
     open();
     Validation.jobId(job);
-    return jobs.remove(job) != null;
+    Job j = jobs.remove(job);
+    if (j == null) {
+      return false;
+    }
+    // the delete takes an epoch of its own, as a rewind does: the job's driver is fenced, and
+    // the job id never hands out an epoch twice
+    deletedEpochs.put(job, j.state.epoch() + 1);
+    return true;
   }
 
   /** True: every commit is checked and applied in one atomic operation of the backend. */
@@ -148,6 +162,7 @@ public final class MemoryOffsetStore implements OffsetStore {
   public synchronized void close() {
     closed = true;
     jobs.clear();
+    deletedEpochs.clear();
   }
 
   @Override

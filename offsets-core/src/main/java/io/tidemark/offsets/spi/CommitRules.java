@@ -31,7 +31,10 @@ public final class CommitRules {
   /** Write {@code next} (and the commit into the history). */
   public record Apply(CommittedOffsets next) implements Decision {}
 
-  /** The same batch is already the last one stored: write nothing, report success. */
+  /**
+   * The same batch, committed under the same epoch, is already the last one stored (a retry):
+   * write nothing, report success.
+   */
   public record AlreadyApplied() implements Decision {}
 
   /**
@@ -50,7 +53,10 @@ public final class CommitRules {
     String job = commit.job();
     long batch = commit.batchId();
     OptionalLong last = current.lastBatchId();
-    if (last.isPresent() && last.getAsLong() == batch && lastCommit.isPresent() && lastCommit.get().sameBatchAs(commit)) {
+    if (last.isPresent() && last.getAsLong() == batch && lastCommit.isPresent() && lastCommit.get().sameBatchAs(commit)
+        && lastCommit.get().epoch() == commit.epoch()) {
+      // only the epoch that committed the batch may hear that it is stored: a fenced driver that
+      // ran the same ranges learns here that it is fenced, before it publishes anything
       return new AlreadyApplied();
     }
     if (commit.epoch() != current.epoch()) {
@@ -115,6 +121,45 @@ public final class CommitRules {
 
   /** The result of a rewind: the new state and the history entry that records it. */
   public record Rewind(CommittedOffsets next, HistoryEntry.Rewound entry) {}
+
+  /**
+   * Reads a job's newest history entries for {@link #rewind(CommittedOffsets, RewindTarget,
+   * HistoryReader, Instant)}, as {@link io.tidemark.offsets.OffsetStore#history} does.
+   *
+   * @param <X> what the backend's reads throw
+   */
+  @FunctionalInterface
+  public interface HistoryReader<X extends Exception> {
+    /** Up to {@code limit} entries, newest first. */
+    List<HistoryEntry> newest(int limit) throws X;
+  }
+
+  /**
+   * Computes a rewind as {@link #rewind(CommittedOffsets, RewindTarget, List, Instant)} does,
+   * reading only the history it needs: none for explicit offsets; for a batch, the entries newer
+   * than that batch's commit, asking for more only when rewinds among them used up the first read.
+   */
+  public static <X extends Exception> Rewind rewind(CommittedOffsets current, RewindTarget target,
+      HistoryReader<X> history, Instant now) throws X {
+    if (!(target instanceof RewindTarget.ToBatch toBatch) || current.lastBatchId().isEmpty()
+        || toBatch.batchId() > current.lastBatchId().getAsLong()) {
+      return rewind(current, target, List.of(), now); // needs no history, or refuses without it
+    }
+    // without rewinds in between, batch k's commit is entry (last - k) counting from 0
+    long needed = current.lastBatchId().getAsLong() - toBatch.batchId() + 2;
+    int limit = (int) Math.min(Integer.MAX_VALUE, Math.max(needed, 2));
+    while (true) {
+      List<HistoryEntry> entries = history.newest(limit);
+      try {
+        return rewind(current, target, entries, now);
+      } catch (IllegalArgumentException notFound) {
+        if (entries.size() < limit || limit == Integer.MAX_VALUE) {
+          throw notFound; // the whole retained history was read
+        }
+        limit = (int) Math.min(Integer.MAX_VALUE, limit * 4L);
+      }
+    }
+  }
 
   /**
    * Computes a rewind of {@code current} under epoch {@code current.epoch() + 1}.

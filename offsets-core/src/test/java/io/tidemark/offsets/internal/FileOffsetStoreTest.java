@@ -59,7 +59,38 @@ class FileOffsetStoreTest {
       assertThat(dir.resolve("gone/lock")).exists();
       assertThat(dir.resolve("gone/state")).doesNotExist();
       assertThat(store.listJobs()).doesNotContain("gone");
-      assertThat(store.claim("gone")).isEqualTo(1);
+      // claim took epoch 1 and the delete epoch 2, which the job directory keeps
+      assertThat(dir.resolve("gone/deleted")).hasContent("2");
+      assertThat(store.read("gone").epoch()).isEqualTo(2);
+      assertThat(store.claim("gone")).isEqualTo(3);
+    }
+    try (FileOffsetStore reopened = open(10)) {
+      assertThat(reopened.read("gone").epoch()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void aRetryAfterAFailedDirectoryFsyncIsAlreadyAppliedNotAStaleBatch() {
+    Path jobDir = dir.resolve("fsync");
+    java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+    FileOffsetStore.Faults failOnce = d -> {
+      if (d.equals(jobDir) && armed.compareAndSet(true, false)) {
+        throw new java.io.IOException("injected: fsync of " + d + " failed");
+      }
+    };
+    try (FileOffsetStore store = new FileOffsetStore(dir, true, true, 10, Clock.systemUTC(), failOnce)) {
+      long epoch = store.claim("fsync");
+      commit(store, "fsync", epoch, 0);
+      OffsetCommit batch1 = OffsetCommit.builder("fsync", 1, epoch).range("orders", 0, 10, 20).build();
+      armed.set(true);
+      // the state file was renamed into place, then the directory's fsync failed: the outcome is unknown
+      assertThatThrownBy(() -> store.commit(batch1)).isInstanceOf(io.tidemark.offsets.StoreUnavailableException.class)
+          .hasMessageContaining("injected: fsync");
+
+      assertThat(store.commit(batch1)).isEqualTo(io.tidemark.offsets.CommitResult.ALREADY_APPLIED);
+      assertThat(store.read("fsync").positions()).containsEntry(new TopicPartition("orders", 0), 20L);
+      commit(store, "fsync", epoch, 2);
+      assertThat(store.read("fsync").lastBatchId()).hasValue(2);
     }
   }
 

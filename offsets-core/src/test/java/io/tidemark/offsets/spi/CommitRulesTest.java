@@ -256,6 +256,18 @@ class CommitRulesTest {
   }
 
   @Test
+  void theSameRangesUnderAnotherEpochAreAFencedDriverNotARetry() {
+    // a fenced driver (epoch 2) ran batch 7 over exactly the ranges its successor (epoch 3) committed
+    OffsetCommit zombie = OffsetCommit.builder(JOB, 7, 2).range("orders", 0, 90, 100).range("orders", 1, 150, 200)
+        .commitTime(T1).build();
+
+    assertThatThrownBy(() -> CommitRules.check(STORED, Optional.of(BATCH_7), zombie))
+        .isInstanceOfSatisfying(OffsetConflictException.class, e -> assertThat(e.conflict()).isEqualTo(Conflict.STALE_EPOCH))
+        .hasMessageContaining("expected writer epoch 3")
+        .hasMessageContaining("this driver is a zombie and must stop");
+  }
+
+  @Test
   void aRetryWithADifferentResetIsNotTheSameBatch() {
     OffsetCommit stored = batch(8, 3).range("orders", 0, 150, 160)
         .resets(List.of(reset(P0, 100, 150, PositionReset.Reason.OFFSETS_DELETED))).build();

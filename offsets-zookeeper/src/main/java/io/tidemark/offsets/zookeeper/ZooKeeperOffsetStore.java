@@ -147,7 +147,7 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
       try {
         headData = zk.getData(layout.head(job), false, headStat);
       } catch (KeeperException.NoNodeException e) {
-        return new Snapshot(CommittedOffsets.none(job, 0), Layout.Head.empty(), -1, -1, Map.of(), Optional.empty());
+        return absent(zk, job);
       }
       Layout.Head head = Layout.decodeHead(headData, layout.head(job));
       List<Op> reads = new ArrayList<>();
@@ -203,6 +203,53 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
         + " answers. Retry, or read less often.", null);
   }
 
+  /**
+   * The snapshot of a job without a head: unknown, or deleted, when its epoch node stays as the
+   * tombstone that keeps the epoch its delete took.
+   */
+  private Snapshot absent(ZooKeeper zk, String job) throws KeeperException, InterruptedException {
+    Stat stat = new Stat();
+    try {
+      long epoch = Layout.decodeEpoch(zk.getData(layout.epoch(job), false, stat), layout.epoch(job));
+      return new Snapshot(CommittedOffsets.none(job, epoch), Layout.Head.empty(), -1, stat.getVersion(), Map.of(),
+          Optional.empty());
+    } catch (KeeperException.NoNodeException never) {
+      return new Snapshot(CommittedOffsets.none(job, 0), Layout.Head.empty(), -1, -1, Map.of(), Optional.empty());
+    }
+  }
+
+  /**
+   * Whether {@code commit} itself is in the job's history: a transaction of ours whose answer was
+   * lost applied, and other writers moved the job on since. Reads back from the newest entry to the
+   * first one written under an older epoch than the commit's (epochs never go down along the history).
+   */
+  private boolean appliedEarlier(ZooKeeper zk, String job, Snapshot s, OffsetCommit commit)
+      throws KeeperException, InterruptedException {
+    HistoryEntry ours = new HistoryEntry.Committed(commit);
+    return inHistorySince(zk, job, s, ours, commit.epoch());
+  }
+
+  /** Whether {@code entry} is among the job's history entries written under {@code epoch} or later. */
+  private boolean inHistorySince(ZooKeeper zk, String job, Snapshot s, HistoryEntry entry, long epoch)
+      throws KeeperException, InterruptedException {
+    for (long seq = s.head().historySeq(); seq >= s.head().historyFirst(); seq--) {
+      String path = layout.historyEntry(job, seq);
+      HistoryEntry e;
+      try {
+        e = Layout.decodeHistory(zk.getData(path, false, null), path);
+      } catch (KeeperException.NoNodeException pruned) {
+        return false;
+      }
+      if (e.equals(entry)) {
+        return true;
+      }
+      if (e.epoch() < epoch) {
+        return false;
+      }
+    }
+    return false;
+  }
+
   /** The operations of the last commit's {@code multi} (package-private, for tests). */
   synchronized List<Op> lastCommitOps() {
     return lastCommitOps;
@@ -233,6 +280,9 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
           d = CommitRules.check(s.offsets(), s.lastCommit(), commit);
         } catch (OffsetConflictException e) {
           if (fresh) {
+            if (sent[0] && appliedEarlier(zk, job, s, commit)) {
+              return CommitResult.APPLIED; // ours, its answer lost; another driver has written since
+            }
             throw e;
           }
           // judged on the cached state: another instance may have claimed or rewound since
@@ -393,35 +443,58 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
       for (int attempt = 0; ; attempt++) {
         cache.remove(job);
         Stat stat = new Stat();
+        long epoch = -1;
         try {
-          long epoch = Layout.decodeEpoch(zk.getData(layout.epoch(job), false, stat), layout.epoch(job));
-          zk.setData(layout.epoch(job), Layout.encodeEpoch(epoch + 1), stat.getVersion());
-          return epoch + 1;
-        } catch (KeeperException.NoNodeException e) {
-          try {
-            zk.multi(List.of(
-                Op.create(layout.job(job), new byte[0], acl, CreateMode.PERSISTENT),
-                Op.create(layout.epoch(job), Layout.encodeEpoch(1), acl, CreateMode.PERSISTENT),
-                Op.create(layout.head(job), Layout.encodeHead(Layout.Head.empty()),
-                    acl, CreateMode.PERSISTENT),
-                Op.create(layout.offsets(job), new byte[0], acl, CreateMode.PERSISTENT),
-                Op.create(layout.history(job), new byte[0], acl, CreateMode.PERSISTENT)));
-            return 1L;
-          } catch (KeeperException.NodeExistsException raced) {
-            if (zk.exists(layout.head(job), false) == null && zk.exists(layout.epoch(job), false) == null) {
-              // what an interrupted delete left behind: finish deleting it, then create the job
-              deleteRecursively(zk, layout.job(job));
-            }
-            // else another claim created the job first: bump its epoch instead
+          epoch = Layout.decodeEpoch(zk.getData(layout.epoch(job), false, stat), layout.epoch(job));
+        } catch (KeeperException.NoNodeException never) {
+          // a job this store never had
+        }
+        try {
+          if (epoch < 0) {
+            return create(zk, job);
           }
-        } catch (KeeperException.BadVersionException raced) {
-          // another claim got in between: read again
+          if (zk.exists(layout.head(job), false) != null) {
+            // a delete in between moves the epoch node's version too, so this then fails
+            zk.setData(layout.epoch(job), Layout.encodeEpoch(epoch + 1), stat.getVersion());
+            return epoch + 1;
+          }
+          // a deleted job, its epoch node kept as the tombstone: create it again above that epoch
+          Stat claimed = zk.setData(layout.epoch(job), Layout.encodeEpoch(epoch + 1), stat.getVersion());
+          removeUnderEpoch(zk, job, claimed.getVersion());
+          zk.multi(List.of(
+              Op.check(layout.epoch(job), claimed.getVersion()),
+              Op.create(layout.head(job), Layout.encodeHead(Layout.Head.empty()), acl, CreateMode.PERSISTENT),
+              Op.create(layout.offsets(job), new byte[0], acl, CreateMode.PERSISTENT),
+              Op.create(layout.history(job), new byte[0], acl, CreateMode.PERSISTENT)));
+          return epoch + 1;
+        } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException
+            | KeeperException.NoNodeException raced) {
+          // another claim or a delete got in between: read again
         }
         if (attempt > 50) {
           throw new OffsetStoreException("could not claim job " + job + ": " + attempt + " concurrent claims got in first");
         }
       }
     });
+  }
+
+  /** Creates a job the store never had, at epoch 1; fails with NodeExists when another claim got there first. */
+  private long create(ZooKeeper zk, String job) throws KeeperException, InterruptedException {
+    try {
+      zk.multi(List.of(
+          Op.create(layout.job(job), new byte[0], acl, CreateMode.PERSISTENT),
+          Op.create(layout.epoch(job), Layout.encodeEpoch(1), acl, CreateMode.PERSISTENT),
+          Op.create(layout.head(job), Layout.encodeHead(Layout.Head.empty()), acl, CreateMode.PERSISTENT),
+          Op.create(layout.offsets(job), new byte[0], acl, CreateMode.PERSISTENT),
+          Op.create(layout.history(job), new byte[0], acl, CreateMode.PERSISTENT)));
+      return 1L;
+    } catch (KeeperException.NodeExistsException raced) {
+      if (zk.exists(layout.head(job), false) == null && zk.exists(layout.epoch(job), false) == null) {
+        // what an interrupted delete of an older version left behind: finish deleting it
+        deleteRecursively(zk, layout.job(job));
+      }
+      throw raced; // else another claim created the job first: bump its epoch instead
+    }
   }
 
   @Override
@@ -460,14 +533,19 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
         if (!s.exists()) {
           throw new NoSuchJobException("job " + job + " is not in " + description() + "; known jobs: " + listJobs());
         }
-        if (sent[0] != null) {
-          // a rewind of ours whose answer was lost: it applied if the newest entry is its entry
-          List<HistoryEntry> newest = readHistory(zk, job, s, 1);
-          if (!newest.isEmpty() && newest.get(0).equals(sent[0].entry())) {
-            return sent[0].next();
-          }
+        if (sent[0] != null && inHistorySince(zk, job, s, sent[0].entry(), sent[0].entry().epoch())) {
+          // a rewind of ours whose answer was lost did apply (others may have written since)
+          return sent[0].next();
         }
-        CommitRules.Rewind r = CommitRules.rewind(s.offsets(), target, readHistory(zk, job, s, historyMax), now);
+        Snapshot at = s;
+        CommitRules.Rewind r;
+        try {
+          r = CommitRules.rewind(s.offsets(), target, limit -> readHistory(zk, job, at, limit), now);
+        } catch (KeeperException | InterruptedException | RuntimeException e) {
+          throw e;
+        } catch (Exception e) {
+          throw new IllegalStateException("unexpected failure reading the history of job " + job, e);
+        }
         List<Op> ops = new ArrayList<>();
         ops.add(Op.setData(layout.epoch(job), Layout.encodeEpoch(r.next().epoch()), s.epochVersion()));
         transaction(job, s, r.next(), r.entry(), r.next().positions(), new TreeMap<>(), true, ops);
@@ -509,18 +587,73 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
     open(job);
     cache.remove(job);
     return retrying("delete job " + job, zk -> {
-      if (zk.exists(layout.job(job), false) == null) {
-        return false;
+      for (int attempt = 0; ; attempt++) {
+        Stat stat = new Stat();
+        long epoch;
+        try {
+          epoch = Layout.decodeEpoch(zk.getData(layout.epoch(job), false, stat), layout.epoch(job));
+        } catch (KeeperException.NoNodeException noEpoch) {
+          if (zk.exists(layout.job(job), false) != null && zk.exists(layout.head(job), false) == null) {
+            deleteRecursively(zk, layout.job(job)); // what an interrupted delete of an older version left
+          }
+          return false;
+        }
+        if (zk.exists(layout.head(job), false) == null) {
+          return false; // deleted already; the next claim removes anything an interrupted delete left
+        }
+        // the job disappears for readers and writers at once, under a new epoch that fences its driver;
+        // the epoch node stays as the tombstone from which a later claim goes on
+        List<OpResult> done;
+        try {
+          done = zk.multi(List.of(Op.delete(layout.head(job), -1),
+              Op.setData(layout.epoch(job), Layout.encodeEpoch(epoch + 1), stat.getVersion())));
+        } catch (KeeperException.BadVersionException | KeeperException.NoNodeException raced) {
+          if (attempt > 50) {
+            throw new OffsetStoreException("could not delete job " + job + ": " + attempt + " claims got in first");
+          }
+          continue;
+        }
+        try {
+          removeUnderEpoch(zk, job, ((OpResult.SetDataResult) done.get(1)).getStat().getVersion());
+        } catch (KeeperException.BadVersionException claimedSince) {
+          // a claim created the job again meanwhile: it removed the rest itself
+        }
+        return true;
       }
-      // the job disappears for readers and writers at once; the rest is cleaned up after
-      try {
-        zk.multi(List.of(Op.delete(layout.head(job), -1), Op.delete(layout.epoch(job), -1)));
-      } catch (KeeperException.NoNodeException partlyDeleted) {
-        // an earlier delete was interrupted: finish it
-      }
-      deleteRecursively(zk, layout.job(job));
-      return true;
     });
+  }
+
+  /**
+   * Removes the positions and history of a job that has no head (deleted), in transactions that
+   * each check that the epoch node is still at {@code epochVersion}: a claim that created the job
+   * again since has moved it, so nothing it wrote is ever removed.
+   */
+  private void removeUnderEpoch(ZooKeeper zk, String job, int epochVersion) throws KeeperException, InterruptedException {
+    List<String> paths = new ArrayList<>();
+    for (String top : List.of(layout.offsets(job), layout.history(job))) {
+      collectDepthFirst(zk, top, paths);
+    }
+    for (int from = 0; from < paths.size(); from += PRUNE_MAX) {
+      List<Op> ops = new ArrayList<>();
+      ops.add(Op.check(layout.epoch(job), epochVersion));
+      paths.subList(from, Math.min(paths.size(), from + PRUNE_MAX)).forEach(p -> ops.add(Op.delete(p, -1)));
+      zk.multi(ops);
+    }
+  }
+
+  /** Adds {@code path}'s descendants and then {@code path} itself, children first; nothing if it does not exist. */
+  private static void collectDepthFirst(ZooKeeper zk, String path, List<String> out)
+      throws KeeperException, InterruptedException {
+    List<String> children;
+    try {
+      children = zk.getChildren(path, false);
+    } catch (KeeperException.NoNodeException gone) {
+      return;
+    }
+    for (String child : children) {
+      collectDepthFirst(zk, path + "/" + child, out);
+    }
+    out.add(path);
   }
 
   private static void deleteRecursively(ZooKeeper zk, String path) throws KeeperException, InterruptedException {

@@ -150,6 +150,80 @@ class ZooKeeperFaultIT {
     }
   }
 
+  @Test
+  void aCommitWhoseAnswerIsLostIsAppliedEvenWhenASuccessorClaimedAndCommittedSince() throws Exception {
+    AtomicBoolean armed = new AtomicBoolean(false);
+    AtomicLong successorEpoch = new AtomicLong();
+    try (CuratorFramework a = client(); CuratorFramework b = client();
+        ZooKeeperOffsetStore successor = store(b, "/answer-lost-successor", ZooKeeperOffsetStore.Faults.NONE);
+        ZooKeeperOffsetStore first = store(a, "/answer-lost-successor", new ZooKeeperOffsetStore.Faults() {
+          @Override
+          public void afterApplied(ZooKeeper zk) throws KeeperException {
+            if (armed.getAndSet(false)) {
+              // batch 1 is applied; before its answer arrives another driver claims and commits batch 2
+              long e = successor.claim("job");
+              successorEpoch.set(e);
+              successor.commit(CommitStream.batch("job", 2, e));
+              ZooKeeperServer.expireSession(a);
+              throw new KeeperException.ConnectionLossException();
+            }
+          }
+        })) {
+      long epoch = first.claim("job");
+      first.commit(CommitStream.batch("job", 0, epoch));
+      armed.set(true);
+
+      assertThat(first.commit(CommitStream.batch("job", 1, epoch))).as("batch 1, which did apply")
+          .isEqualTo(CommitResult.APPLIED);
+
+      assertThat(armed).as("the fault fired").isFalse();
+      assertThat(successor.read("job").positions()).isEqualTo(CommitStream.positionsAfter(2));
+      assertThat(successor.history("job", 10)).extracting(e -> ((HistoryEntry.Committed) e).commit().batchId())
+          .containsExactly(2L, 1L, 0L);
+      // its next batch is refused: it is fenced
+      assertThatThrownBy(() -> first.commit(CommitStream.batch("job", 3, epoch)))
+          .isInstanceOfSatisfying(OffsetConflictException.class,
+              e -> assertThat(e.conflict()).isEqualTo(OffsetConflictException.Conflict.STALE_EPOCH));
+      assertThat(successor.commit(CommitStream.batch("job", 3, successorEpoch.get()))).isEqualTo(CommitResult.APPLIED);
+    }
+  }
+
+  @Test
+  void aRewindWhoseAnswerIsLostIsNotAppliedAgainWhenAnotherDriverWroteSince() throws Exception {
+    AtomicBoolean armed = new AtomicBoolean(false);
+    try (CuratorFramework a = client(); CuratorFramework b = client();
+        ZooKeeperOffsetStore driver = store(b, "/rewind-lost-successor", ZooKeeperOffsetStore.Faults.NONE);
+        ZooKeeperOffsetStore operator = store(a, "/rewind-lost-successor", new ZooKeeperOffsetStore.Faults() {
+          @Override
+          public void afterApplied(ZooKeeper zk) throws KeeperException {
+            if (armed.getAndSet(false)) {
+              // the rewind to batch 0 is applied; a driver restarts from it and commits batch 1 again
+              long e = driver.claim("job");
+              driver.commit(CommitStream.batch("job", 1, e));
+              ZooKeeperServer.expireSession(a);
+              throw new KeeperException.ConnectionLossException();
+            }
+          }
+        })) {
+      long epoch = operator.claim("job");
+      for (long id = 0; id < 3; id++) {
+        operator.commit(CommitStream.batch("job", id, epoch));
+      }
+      armed.set(true);
+
+      CommittedOffsets rewound = operator.rewind("job", RewindTarget.toBatch(0));
+
+      assertThat(armed).as("the fault fired").isFalse();
+      assertThat(rewound.epoch()).isEqualTo(epoch + 1);
+      assertThat(rewound.positions()).isEqualTo(CommitStream.positionsAfter(0));
+      CommittedOffsets stored = driver.read("job");
+      assertThat(stored.epoch()).as("one rewind and one claim since epoch %d", epoch).isEqualTo(epoch + 2);
+      assertThat(stored.lastBatchId()).hasValue(1);
+      assertThat(stored.positions()).isEqualTo(CommitStream.positionsAfter(1));
+      assertThat(driver.history("job", 10)).filteredOn(e -> e instanceof HistoryEntry.Rewound).hasSize(1);
+    }
+  }
+
   /**
    * Commits batch 0, arms {@code fault} and commits batch 1 through it: the commit must report
    * APPLIED, on a new session, with batch 1 stored exactly once, and the store must go on.
