@@ -50,7 +50,8 @@ class OffsetsCommandIT {
   /** Each partition of {@value #TOPIC} holds 100 records, timestamped 1 s apart from 2026-11-20T08:00:00Z. */
   @BeforeAll
   static void topic() {
-    broker.createTopic(TOPIC, 3);
+    // records timestamped in the past: kept whatever their age (the broker's default retention is 7 days)
+    broker.createTopic(TOPIC, 3, Map.of("retention.ms", "-1"));
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
     for (int p = 0; p < 3; p++) {
       for (int i = 0; i < 100; i++) {

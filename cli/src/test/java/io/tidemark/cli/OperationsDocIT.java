@@ -72,7 +72,8 @@ class OperationsDocIT {
    * {@code kafka://} store holds {@code orders-audit}. Schemas v1 to v3 of the examples.
    */
   private void seed() throws IOException {
-    broker.createTopic("shipments", 3);
+    // records timestamped in the past: kept whatever their age (the broker's default retention is 7 days)
+    broker.createTopic("shipments", 3, Map.of("retention.ms", "-1"));
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
     for (int p = 0; p < 3; p++) {
       for (int i = 0; i < 600; i++) {
