@@ -105,24 +105,48 @@ final class OffsetsCommand {
     @Option(names = "--execute", description = "Apply the change. Without it, the command only shows what it would do.")
     boolean execute;
 
-    @Option(names = "--force", description = "Apply it even though a driver committed within --live-within.")
+    @Option(names = "--force", description = "Apply it even though a driver looks alive: it committed within"
+        + " --live-within, or it claimed the job after the job's last commit or rewind and has not committed yet.")
     boolean force;
 
     @Option(names = "--live-within", paramLabel = "DURATION", defaultValue = "5m",
         description = "A job that committed this recently has a running driver (default ${DEFAULT-VALUE}; 30s, 5m, 1h, PT10M).")
     String liveWithin;
 
-    /** Refuses to change a job whose driver looks alive, unless {@code --force}. */
-    void checkNotLive(CommittedOffsets c) {
-      if (force || c.lastCommitTime().isEmpty()) {
+    /**
+     * Refuses to change a job whose driver looks alive, unless {@code --force}: one that committed
+     * within {@code --live-within}, or one that claimed the job after its newest history entry (a
+     * driver takes a new epoch when it starts, and commits only once it has read something).
+     */
+    void checkNotLive(OffsetStore s, CommittedOffsets c) {
+      if (force) {
         return;
       }
-      Duration since = Duration.between(c.lastCommitTime().get(), Instant.now());
-      if (since.compareTo(durationOf(liveWithin)) < 0) {
-        throw new CliException(ExitCodes.REFUSED, "job '" + job + "' committed batch "
-            + c.lastBatchId().orElse(-1) + " " + since.toSeconds() + " s ago under epoch " + c.epoch()
-            + ": its driver looks alive. Changing its offsets takes a new epoch, so that driver's next commit would"
-            + " fail (STALE_EPOCH) and it would stop. Stop the driver first, or add --force.");
+      if (c.lastCommitTime().isPresent()) {
+        Duration since = Duration.between(c.lastCommitTime().get(), Instant.now());
+        if (since.compareTo(durationOf(liveWithin)) < 0) {
+          throw new CliException(ExitCodes.REFUSED, "job '" + job + "' committed batch "
+              + c.lastBatchId().orElse(-1) + " " + since.toSeconds() + " s ago under epoch " + c.epoch()
+              + ": its driver looks alive. Changing its offsets takes a new epoch, so that driver's next commit would"
+              + " fail (STALE_EPOCH) and it would stop. Stop the driver first, or add --force.");
+        }
+      }
+      List<HistoryEntry> newest = s.history(job, 1);
+      String lastWrite;
+      if (newest.isEmpty()) {
+        // a job with positions but no history (a kafka:// store after a rewind) cannot tell
+        lastWrite = c.isEmpty() && c.epoch() > 0 ? "and has neither a commit nor a rewind" : null;
+      } else if (newest.get(0).epoch() < c.epoch()) {
+        lastWrite = "after its last write (" + (newest.get(0) instanceof HistoryEntry.Committed last ? "batch "
+            + last.commit().batchId() : "a rewind") + " under epoch " + newest.get(0).epoch() + ")";
+      } else {
+        lastWrite = null;
+      }
+      if (lastWrite != null) {
+        throw new CliException(ExitCodes.REFUSED, "job '" + job + "' was claimed under epoch " + c.epoch() + " "
+            + lastWrite + ": a driver may be running that has not committed yet. Changing its offsets takes a new"
+            + " epoch, so that driver's next commit would fail (STALE_EPOCH) and it would stop. Stop the driver"
+            + " first, or add --force if it is known to be dead.");
       }
     }
 
@@ -335,7 +359,7 @@ final class OffsetsCommand {
         CommittedOffsets c = s.read(job);
         boolean isNew = c.isEmpty() && !s.listJobs().contains(job);
         if (!isNew) {
-          checkNotLive(c);
+          checkNotLive(s, c);
         }
         printPlan(out(), json, job, c.positions(), target, execute);
         if (!execute) {
@@ -373,7 +397,7 @@ final class OffsetsCommand {
     public Integer call() {
       try (OffsetStore s = store.open()) {
         CommittedOffsets c = existing(s);
-        checkNotLive(c);
+        checkNotLive(s, c);
         if (!execute) {
           out().printf("would delete job %s: %d positions, last batch %s, epoch %d%n", job, c.positions().size(),
               c.lastBatchId().isPresent() ? c.lastBatchId().getAsLong() : "none", c.epoch());
@@ -434,7 +458,7 @@ final class OffsetsCommand {
       }
       try (OffsetStore s = store.open()) {
         CommittedOffsets c = existing(s);
-        checkNotLive(c);
+        checkNotLive(s, c);
         Map<TopicPartition, Long> current = new LinkedHashMap<>();
         c.positions().forEach((tp, o) -> {
           if (topics.isEmpty() || topics.contains(tp.topic())) {
@@ -507,7 +531,7 @@ final class OffsetsCommand {
     public Integer call() {
       try (OffsetStore s = store.open()) {
         CommittedOffsets c = existing(s);
-        checkNotLive(c);
+        checkNotLive(s, c);
         Map<TopicPartition, Long> after;
         try {
           after = CommitRules.rewind(c, RewindTarget.toBatch(batch), s.history(job, Integer.MAX_VALUE), Instant.now())

@@ -78,11 +78,19 @@ class OffsetsCommandIT {
 
   /** A job that committed batches 0, 1, 2: each read 10 records of every partition. Returns its name. */
   static String seed(String store) {
+    return seed(store, null);
+  }
+
+  /** As {@link #seed(String)}, with the commits made at {@code time} (null: now). */
+  static String seed(String store, java.time.Instant time) {
     String job = "job-" + UUID.randomUUID().toString().substring(0, 8);
     try (OffsetStore s = OffsetStores.open(store)) {
       long epoch = s.claim(job);
       for (int b = 0; b < 3; b++) {
         OffsetCommit.Builder c = OffsetCommit.builder(job, b, epoch).metadata("step", "b" + b);
+        if (time != null) {
+          c.commitTime(time.plusSeconds(b));
+        }
         for (int p = 0; p < 3; p++) {
           c.range(TOPIC, p, b * 10L, b * 10L + 10);
         }
@@ -162,6 +170,42 @@ class OffsetsCommandIT {
     CommittedOffsets after = read(store, job);
     assertThat(after.positions().values()).containsOnly(5L);
     assertThat(after.epoch()).as("a reset fences the running driver").isGreaterThan(before.epoch());
+  }
+
+  /**
+   * A driver that claimed the job and has not committed yet leaves no recent commit to see, but
+   * the job's epoch is then above the epoch of its newest history entry: a change is refused.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"file", "zk", "hbase", "kafka"})
+  void aDriverThatClaimedTheJobButHasNotCommittedYetLooksAlive(String kind) {
+    String store = store(kind);
+    String job = seed(store, java.time.Instant.now().minus(java.time.Duration.ofHours(1)));
+    String[] reset = {"offsets", "reset", "--store", store, "--job", job, "--shift-by", "-5", "--execute"};
+    Cli.Run idle = tidemark("offsets", "reset", "--store", store, "--job", job, "--shift-by", "-5");
+    assertThat(idle.code()).as("a job that last committed an hour ago, not claimed since: %s", idle.err()).isZero();
+
+    long claimed;
+    try (OffsetStore s = OffsetStores.open(store)) {
+      claimed = s.claim(job); // a driver starts, and has read nothing to commit yet
+    }
+    CommittedOffsets before = read(store, job);
+    for (String[] change : List.of(reset, new String[] {"offsets", "rewind", "--store", store, "--job", job,
+        "--to-batch", "1", "--execute"}, new String[] {"offsets", "delete", "--store", store, "--job", job,
+        "--execute"})) {
+      Cli.Run refused = tidemark(change);
+      assertThat(refused.code()).as("%s: %s", change[1], refused.err()).isEqualTo(ExitCodes.REFUSED);
+      assertThat(refused.err()).contains("job '" + job + "' was claimed under epoch " + claimed,
+          "after its last write (batch 2 under epoch 1)", "a driver may be running",
+          "Stop the driver first, or add --force if it is known to be dead");
+    }
+    assertThat(read(store, job)).as("nothing changed").isEqualTo(before);
+
+    String[] withForce = java.util.Arrays.copyOf(reset, reset.length + 1);
+    withForce[reset.length] = "--force";
+    Cli.Run applied = tidemark(withForce);
+    assertThat(applied.code()).as(applied.err()).isZero();
+    assertThat(read(store, job).positions().values()).containsOnly(25L);
   }
 
   @Test
