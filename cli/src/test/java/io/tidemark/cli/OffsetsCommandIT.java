@@ -253,19 +253,88 @@ class OffsetsCommandIT {
     Path csv = dir.resolve(kind + "-export.csv");
     Cli.Run export = tidemark("offsets", "export", "--store", store, "--job", job, "--output", csv.toString());
     assertThat(export.code()).as(export.err()).isZero();
-    assertThat(Files.readAllLines(csv)).containsExactly("topic,partition,offset", "orders,0,30", "orders,1,30",
-        "orders,2,30");
+    assertThat(Files.readAllLines(csv)).containsExactly("# last-batch: 2", "topic,partition,offset", "orders,0,30",
+        "orders,1,30", "orders,2,30");
 
     String copy = job + "-copy";
     Cli.Run dry = tidemark("offsets", "import", "--store", store, "--job", copy, "--input", csv.toString());
-    assertThat(dry.out()).contains("DRY RUN");
+    assertThat(dry.out()).contains("would create job " + copy + " as batch 2; its next batch is 3", "DRY RUN");
     assertThat(tidemark("offsets", "show", "--store", store, "--job", copy).code()).isEqualTo(ExitCodes.NOT_FOUND);
 
     Cli.Run imported = tidemark("offsets", "import", "--store", store, "--job", copy, "--input", csv.toString(),
         "--execute");
     assertThat(imported.code()).as(imported.err()).isZero();
     assertThat(read(store, copy).positions()).isEqualTo(read(store, job).positions());
-    assertThat(read(store, copy).nextBatchId()).hasValue(1);
+    assertThat(read(store, copy).nextBatchId()).as("the batch ids continue from the export's").hasValue(3);
+
+    // a hand-written file, without the export's comment lines: batch 0, or --last-batch
+    Path hand = dir.resolve(kind + "-hand.csv");
+    Files.writeString(hand, "orders,0,5\n");
+    assertThat(tidemark("offsets", "import", "--store", store, "--job", job + "-hand", "--input", hand.toString(),
+        "--execute").code()).isZero();
+    assertThat(read(store, job + "-hand").nextBatchId()).hasValue(1);
+    assertThat(tidemark("offsets", "import", "--store", store, "--job", job + "-set", "--input", hand.toString(),
+        "--last-batch", "41", "--execute").code()).isZero();
+    assertThat(read(store, job + "-set").nextBatchId()).hasValue(42);
+    Cli.Run existing = tidemark("offsets", "import", "--store", store, "--job", copy, "--input", hand.toString(),
+        "--last-batch", "41", "--execute", "--force");
+    assertThat(existing.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(existing.err()).contains("keeps its own batch ids (last batch 2): --last-batch is for a new job only");
+  }
+
+  /**
+   * Export, delete, import into another store: the job goes on from its last batch id, with what
+   * its transactional output prepared for that batch, also when a reset after that batch kept it
+   * as the last (found through the rewind; a {@code kafka://} store keeps no history past a rewind).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"file", "zk", "hbase", "kafka"})
+  void aJobMovedToAnotherStoreKeepsItsLastBatchAndItsOutputMetadata(String kind) throws Exception {
+    String store = store(kind);
+    String job = "moved-" + UUID.randomUUID().toString().substring(0, 8);
+    try (OffsetStore s = OffsetStores.open(store)) {
+      long epoch = s.claim(job);
+      for (int b = 0; b < 3; b++) {
+        OffsetCommit.Builder c = OffsetCommit.builder(job, b, epoch).metadata("sink.dir", "batch-" + b + "-prepared")
+            .metadata("tidemark.guarantee", "EXACTLY_ONCE").range(TOPIC, 0, b * 10L, b * 10L + 10);
+        if (b == 0) {
+          c.starts(Map.of(new TopicPartition(TOPIC, 0), 0L));
+        }
+        s.commit(c.build());
+      }
+    }
+    if (!kind.equals("kafka")) {
+      assertThat(tidemark("offsets", "reset", "--store", store, "--job", job, "--shift-by", "0", "--execute",
+          "--force").code()).isZero();
+    }
+    Path csv = dir.resolve(job + ".csv");
+    assertThat(tidemark("offsets", "export", "--store", store, "--job", job, "--output", csv.toString()).code())
+        .isZero();
+    assertThat(Files.readAllLines(csv)).containsExactly("# last-batch: 2",
+        "# last-batch-metadata: {\"sink.dir\":\"batch-2-prepared\"}", "topic,partition,offset", "orders,0,30");
+    assertThat(tidemark("offsets", "delete", "--store", store, "--job", job, "--execute", "--force").code()).isZero();
+
+    String other = "file:" + dir.resolve("moved-from-" + kind);
+    Cli.Run imported = tidemark("offsets", "import", "--store", other, "--job", job, "--input", csv.toString(),
+        "--execute");
+    assertThat(imported.code()).as(imported.err()).isZero();
+    assertThat(imported.out()).contains("created job " + job + " at these positions as batch 2 (epoch 1); its next"
+        + " batch is 3");
+    try (OffsetStore s = OffsetStores.open(other)) {
+      assertThat(s.read(job).positions()).containsExactly(Map.entry(new TopicPartition(TOPIC, 0), 30L));
+      OffsetCommit last = s.newestCommitIfLast(job).orElseThrow();
+      assertThat(last.batchId()).isEqualTo(2);
+      assertThat(last.metadata()).containsEntry("sink.dir", "batch-2-prepared");
+    }
+    Cli.Run reset = tidemark("offsets", "reset", "--store", store(kind), "--job", job, "--shift-by", "0");
+    assertThat(reset.code()).as("gone from the old store").isEqualTo(ExitCodes.NOT_FOUND);
+    Path again = dir.resolve(job + "-again.csv");
+    assertThat(tidemark("offsets", "export", "--store", other, "--job", job, "--output", again.toString()).code())
+        .isZero();
+    assertThat(Files.readAllLines(again)).as("the moved job exports the same").isEqualTo(Files.readAllLines(csv));
+    Cli.Run fromFile = tidemark("offsets", "reset", "--store", other, "--job", job, "--from-file", csv.toString(),
+        "--force");
+    assertThat(fromFile.code()).as("reset --from-file reads an export: %s", fromFile.err()).isZero();
   }
 
   @ParameterizedTest
