@@ -8,7 +8,7 @@ public final class ExitCodes {
   public static final int NO = 1;
   /** The command line is wrong: an unknown option, a missing one, a bad value. */
   public static final int USAGE = 2;
-  /** Refused to protect a running job (a driver committed recently; see {@code --force}). */
+  /** Refused to protect a running job (a driver committed recently, or claimed the job after its last write; see {@code --force}). */
   public static final int REFUSED = 3;
   /** What the command names does not exist: a job, a batch, a subject, a version, a file. */
   public static final int NOT_FOUND = 4;

@@ -105,24 +105,48 @@ final class OffsetsCommand {
     @Option(names = "--execute", description = "Apply the change. Without it, the command only shows what it would do.")
     boolean execute;
 
-    @Option(names = "--force", description = "Apply it even though a driver committed within --live-within.")
+    @Option(names = "--force", description = "Apply it even though a driver looks alive: it committed within"
+        + " --live-within, or it claimed the job after the job's last commit or rewind and has not committed yet.")
     boolean force;
 
     @Option(names = "--live-within", paramLabel = "DURATION", defaultValue = "5m",
         description = "A job that committed this recently has a running driver (default ${DEFAULT-VALUE}; 30s, 5m, 1h, PT10M).")
     String liveWithin;
 
-    /** Refuses to change a job whose driver looks alive, unless {@code --force}. */
-    void checkNotLive(CommittedOffsets c) {
-      if (force || c.lastCommitTime().isEmpty()) {
+    /**
+     * Refuses to change a job whose driver looks alive, unless {@code --force}: one that committed
+     * within {@code --live-within}, or one that claimed the job after its newest history entry (a
+     * driver takes a new epoch when it starts, and commits only once it has read something).
+     */
+    void checkNotLive(OffsetStore s, CommittedOffsets c) {
+      if (force) {
         return;
       }
-      Duration since = Duration.between(c.lastCommitTime().get(), Instant.now());
-      if (since.compareTo(durationOf(liveWithin)) < 0) {
-        throw new CliException(ExitCodes.REFUSED, "job '" + job + "' committed batch "
-            + c.lastBatchId().orElse(-1) + " " + since.toSeconds() + " s ago under epoch " + c.epoch()
-            + ": its driver looks alive. Changing its offsets takes a new epoch, so that driver's next commit would"
-            + " fail (STALE_EPOCH) and it would stop. Stop the driver first, or add --force.");
+      if (c.lastCommitTime().isPresent()) {
+        Duration since = Duration.between(c.lastCommitTime().get(), Instant.now());
+        if (since.compareTo(durationOf(liveWithin)) < 0) {
+          throw new CliException(ExitCodes.REFUSED, "job '" + job + "' committed batch "
+              + c.lastBatchId().orElse(-1) + " " + since.toSeconds() + " s ago under epoch " + c.epoch()
+              + ": its driver looks alive. Changing its offsets takes a new epoch, so that driver's next commit would"
+              + " fail (STALE_EPOCH) and it would stop. Stop the driver first, or add --force.");
+        }
+      }
+      List<HistoryEntry> newest = s.history(job, 1);
+      String lastWrite;
+      if (newest.isEmpty()) {
+        // a job with positions but no history (a kafka:// store after a rewind) cannot tell
+        lastWrite = c.isEmpty() && c.epoch() > 0 ? "and has neither a commit nor a rewind" : null;
+      } else if (newest.get(0).epoch() < c.epoch()) {
+        lastWrite = "after its last write (" + (newest.get(0) instanceof HistoryEntry.Committed last ? "batch "
+            + last.commit().batchId() : "a rewind") + " under epoch " + newest.get(0).epoch() + ")";
+      } else {
+        lastWrite = null;
+      }
+      if (lastWrite != null) {
+        throw new CliException(ExitCodes.REFUSED, "job '" + job + "' was claimed under epoch " + c.epoch() + " "
+            + lastWrite + ": a driver may be running that has not committed yet. Changing its offsets takes a new"
+            + " epoch, so that driver's next commit would fail (STALE_EPOCH) and it would stop. Stop the driver"
+            + " first, or add --force if it is known to be dead.");
       }
     }
 
@@ -249,8 +273,16 @@ final class OffsetsCommand {
     }
   }
 
+  /** The comment line of an export naming the job's last batch id. */
+  static final String LAST_BATCH = "# last-batch: ";
+  /** The comment line of an export holding the last batch's output metadata ({@code sink.*}), as a JSON object. */
+  static final String LAST_BATCH_METADATA = "# last-batch-metadata: ";
+  /** The commit-metadata prefix of what a transactional output prepared (the Spark adapters' {@code sink.}). */
+  static final String SINK_PREFIX = "sink.";
+
   @Command(name = "export", mixinStandardHelpOptions = true,
-      description = "A job's positions as CSV (topic,partition,offset), the format import and reset --from-file read.")
+      description = "A job's positions as CSV (topic,partition,offset), the format import and reset --from-file read;"
+          + " comment lines before them keep the last batch id and its output's metadata for import.")
   static final class Export extends JobCommand {
     @Option(names = "--output", paramLabel = "FILE", description = "Write to this file instead of stdout.")
     Path output;
@@ -258,19 +290,63 @@ final class OffsetsCommand {
     @Override
     public Integer call() throws IOException {
       try (OffsetStore s = store.open()) {
-        StringBuilder csv = new StringBuilder("topic,partition,offset\n");
-        sorted(existing(s).positions()).forEach((tp, offset) -> csv.append(tp.topic()).append(',')
+        CommittedOffsets c = existing(s);
+        StringBuilder csv = new StringBuilder();
+        if (c.lastBatchId().isPresent()) {
+          csv.append(LAST_BATCH).append(c.lastBatchId().getAsLong()).append('\n');
+          Map<String, String> sink = new TreeMap<>();
+          s.newestCommitIfLast(job).ifPresent(last -> last.metadata().forEach((k, v) -> {
+            if (k.startsWith(SINK_PREFIX)) {
+              sink.put(k, v);
+            }
+          }));
+          if (!sink.isEmpty()) {
+            csv.append(LAST_BATCH_METADATA).append(Output.json(sink)).append('\n');
+          }
+        }
+        csv.append("topic,partition,offset\n");
+        sorted(c.positions()).forEach((tp, offset) -> csv.append(tp.topic()).append(',')
             .append(tp.partition()).append(',').append(offset).append('\n'));
         if (output == null) {
           out().print(csv);
           out().flush();
         } else {
           Files.writeString(output, csv, StandardCharsets.UTF_8);
-          out().println("wrote the positions of " + job + " to " + output);
+          out().println("wrote the positions of " + job + " to " + output + (c.lastBatchId().isPresent()
+              ? " (last batch " + c.lastBatchId().getAsLong() + ")" : ""));
         }
       }
       return ExitCodes.OK;
     }
+  }
+
+  /** What an export's comment lines say: the job's last batch id and that batch's output metadata. */
+  record ExportedBatch(OptionalLong lastBatch, Map<String, String> metadata) {}
+
+  /** Reads the {@value #LAST_BATCH} and {@value #LAST_BATCH_METADATA} lines of an export (none in a hand-written file). */
+  static ExportedBatch readExportedBatch(Path file) throws IOException {
+    OptionalLong last = OptionalLong.empty();
+    Map<String, String> metadata = new TreeMap<>();
+    int n = 0;
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      n++;
+      String t = line.trim();
+      try {
+        if (t.startsWith(LAST_BATCH)) {
+          long id = Long.parseLong(t.substring(LAST_BATCH.length()).trim());
+          if (id < 0) {
+            throw new IllegalArgumentException("a batch id is >= 0");
+          }
+          last = OptionalLong.of(id);
+        } else if (t.startsWith(LAST_BATCH_METADATA)) {
+          metadata.putAll(Output.parseStringMap(t.substring(LAST_BATCH_METADATA.length())));
+        }
+      } catch (IllegalArgumentException e) {
+        throw new CliException(ExitCodes.USAGE, file + " line " + n + ": '" + line + "' cannot be read ("
+            + e.getMessage() + ")");
+      }
+    }
+    return new ExportedBatch(last, metadata);
   }
 
   /** Reads {@code topic,partition,offset} lines; a header line and {@code #} comments are skipped. */
@@ -323,34 +399,58 @@ final class OffsetsCommand {
   }
 
   @Command(name = "import", mixinStandardHelpOptions = true,
-      description = "Sets a job's positions from a CSV file (as export writes it); creates the job if it is new. A dry run unless --execute.")
+      description = "Sets a job's positions from a CSV file (as export writes it); creates the job if it is new, at"
+          + " the export's last batch id. A dry run unless --execute.")
   static final class Import extends ChangeCommand {
     @Option(names = "--input", required = true, paramLabel = "FILE", description = "The CSV file: topic,partition,offset.")
     Path input;
 
+    @Option(names = "--last-batch", paramLabel = "BATCH", description = "For a new job: its last batch id, so that its"
+        + " next batch is BATCH + 1 (default: the export's # last-batch line, else 0).")
+    Long lastBatch;
+
     @Override
     public Integer call() throws IOException {
       Map<TopicPartition, Long> target = readCsv(input);
+      ExportedBatch exported = readExportedBatch(input);
+      if (lastBatch != null && lastBatch < 0) {
+        throw new CliException(ExitCodes.USAGE, "--last-batch must be >= 0, got " + lastBatch);
+      }
       try (OffsetStore s = store.open()) {
         CommittedOffsets c = s.read(job);
         boolean isNew = c.isEmpty() && !s.listJobs().contains(job);
         if (!isNew) {
-          checkNotLive(c);
+          if (lastBatch != null) {
+            throw new CliException(ExitCodes.USAGE, "job " + job + " exists in " + s.description() + " and keeps its"
+                + " own batch ids (last batch " + (c.lastBatchId().isPresent() ? c.lastBatchId().getAsLong() : "none")
+                + "): --last-batch is for a new job only");
+          }
+          checkNotLive(s, c);
         }
+        long batch = lastBatch != null ? lastBatch : exported.lastBatch().orElse(0L);
+        // the output metadata belongs to the exported batch only
+        boolean exportedBatch = exported.lastBatch().isPresent() && exported.lastBatch().getAsLong() == batch;
         printPlan(out(), json, job, c.positions(), target, execute);
         if (!execute) {
           if (!json) {
+            if (isNew) {
+              out().println("would create job " + job + " as batch " + batch + "; its next batch is " + (batch + 1));
+            }
             dryRunNote();
           }
           return ExitCodes.OK;
         }
         if (isNew) {
           long epoch = s.claim(job);
-          OffsetCommit.Builder b = OffsetCommit.builder(job, 0, epoch).starts(target)
+          OffsetCommit.Builder b = OffsetCommit.builder(job, batch, epoch).starts(target)
               .metadata("tidemark.import", input.getFileName().toString());
+          if (exportedBatch) {
+            exported.metadata().forEach(b::metadata);
+          }
           target.forEach((tp, offset) -> b.range(OffsetRange.of(tp, offset, offset)));
           s.commit(b.build());
-          report("created job " + job + " at these positions as batch 0 (epoch " + epoch + ")");
+          report("created job " + job + " at these positions as batch " + batch + " (epoch " + epoch + "); its next"
+              + " batch is " + (batch + 1));
         } else {
           CommittedOffsets after = s.rewind(job, RewindTarget.toOffsets(target));
           report("moved job " + job + "; epoch " + after.epoch() + " (a driver still running is fenced at its next commit)");
@@ -373,7 +473,7 @@ final class OffsetsCommand {
     public Integer call() {
       try (OffsetStore s = store.open()) {
         CommittedOffsets c = existing(s);
-        checkNotLive(c);
+        checkNotLive(s, c);
         if (!execute) {
           out().printf("would delete job %s: %d positions, last batch %s, epoch %d%n", job, c.positions().size(),
               c.lastBatchId().isPresent() ? c.lastBatchId().getAsLong() : "none", c.epoch());
@@ -434,7 +534,7 @@ final class OffsetsCommand {
       }
       try (OffsetStore s = store.open()) {
         CommittedOffsets c = existing(s);
-        checkNotLive(c);
+        checkNotLive(s, c);
         Map<TopicPartition, Long> current = new LinkedHashMap<>();
         c.positions().forEach((tp, o) -> {
           if (topics.isEmpty() || topics.contains(tp.topic())) {
@@ -507,7 +607,7 @@ final class OffsetsCommand {
     public Integer call() {
       try (OffsetStore s = store.open()) {
         CommittedOffsets c = existing(s);
-        checkNotLive(c);
+        checkNotLive(s, c);
         Map<TopicPartition, Long> after;
         try {
           after = CommitRules.rewind(c, RewindTarget.toBatch(batch), limit -> s.history(job, limit), Instant.now())

@@ -12,6 +12,7 @@ import java.util.Map;
 /** A command's answer: rows under named columns, printed as an aligned table or as JSON. */
 final class Output {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper LINE = new ObjectMapper();
 
   private final List<String> columns;
   private final List<List<Object>> rows = new ArrayList<>();
@@ -70,6 +71,24 @@ final class Output {
       out.flush();
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** {@code value} as JSON on one line. */
+  static String json(Object value) {
+    try {
+      return LINE.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A JSON object of strings, as {@link #json} writes a {@code Map<String, String>}; IllegalArgumentException otherwise. */
+  static Map<String, String> parseStringMap(String text) {
+    try {
+      return LINE.readValue(text, new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {});
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not a JSON object of strings: " + e.getOriginalMessage(), e);
     }
   }
 

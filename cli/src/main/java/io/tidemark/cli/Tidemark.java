@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
     subcommands = {OffsetsCommand.class, SchemasCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done (a dry run included)", "1:no: the schema is incompatible (schemas check, schemas register)",
-        "2:a wrong command line", "3:refused to move a job whose driver committed recently (see --force)",
+        "2:a wrong command line", "3:refused to change a job whose driver looks alive: it committed recently or claimed the job since (see --force)",
         "4:not found: a job, a batch, a subject, a version, a file",
         "5:a store, broker or registry could not be reached or refused the request",
         "6:the store refused the change: it conflicts with what a driver committed meanwhile"})

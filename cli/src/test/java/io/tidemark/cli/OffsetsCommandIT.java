@@ -50,7 +50,8 @@ class OffsetsCommandIT {
   /** Each partition of {@value #TOPIC} holds 100 records, timestamped 1 s apart from 2026-11-20T08:00:00Z. */
   @BeforeAll
   static void topic() {
-    broker.createTopic(TOPIC, 3);
+    // records timestamped in the past: kept whatever their age (the broker's default retention is 7 days)
+    broker.createTopic(TOPIC, 3, Map.of("retention.ms", "-1"));
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
     for (int p = 0; p < 3; p++) {
       for (int i = 0; i < 100; i++) {
@@ -77,11 +78,19 @@ class OffsetsCommandIT {
 
   /** A job that committed batches 0, 1, 2: each read 10 records of every partition. Returns its name. */
   static String seed(String store) {
+    return seed(store, null);
+  }
+
+  /** As {@link #seed(String)}, with the commits made at {@code time} (null: now). */
+  static String seed(String store, java.time.Instant time) {
     String job = "job-" + UUID.randomUUID().toString().substring(0, 8);
     try (OffsetStore s = OffsetStores.open(store)) {
       long epoch = s.claim(job);
       for (int b = 0; b < 3; b++) {
         OffsetCommit.Builder c = OffsetCommit.builder(job, b, epoch).metadata("step", "b" + b);
+        if (time != null) {
+          c.commitTime(time.plusSeconds(b));
+        }
         for (int p = 0; p < 3; p++) {
           c.range(TOPIC, p, b * 10L, b * 10L + 10);
         }
@@ -163,6 +172,42 @@ class OffsetsCommandIT {
     assertThat(after.epoch()).as("a reset fences the running driver").isGreaterThan(before.epoch());
   }
 
+  /**
+   * A driver that claimed the job and has not committed yet leaves no recent commit to see, but
+   * the job's epoch is then above the epoch of its newest history entry: a change is refused.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"file", "zk", "hbase", "kafka"})
+  void aDriverThatClaimedTheJobButHasNotCommittedYetLooksAlive(String kind) {
+    String store = store(kind);
+    String job = seed(store, java.time.Instant.now().minus(java.time.Duration.ofHours(1)));
+    String[] reset = {"offsets", "reset", "--store", store, "--job", job, "--shift-by", "-5", "--execute"};
+    Cli.Run idle = tidemark("offsets", "reset", "--store", store, "--job", job, "--shift-by", "-5");
+    assertThat(idle.code()).as("a job that last committed an hour ago, not claimed since: %s", idle.err()).isZero();
+
+    long claimed;
+    try (OffsetStore s = OffsetStores.open(store)) {
+      claimed = s.claim(job); // a driver starts, and has read nothing to commit yet
+    }
+    CommittedOffsets before = read(store, job);
+    for (String[] change : List.of(reset, new String[] {"offsets", "rewind", "--store", store, "--job", job,
+        "--to-batch", "1", "--execute"}, new String[] {"offsets", "delete", "--store", store, "--job", job,
+        "--execute"})) {
+      Cli.Run refused = tidemark(change);
+      assertThat(refused.code()).as("%s: %s", change[1], refused.err()).isEqualTo(ExitCodes.REFUSED);
+      assertThat(refused.err()).contains("job '" + job + "' was claimed under epoch " + claimed,
+          "after its last write (batch 2 under epoch 1)", "a driver may be running",
+          "Stop the driver first, or add --force if it is known to be dead");
+    }
+    assertThat(read(store, job)).as("nothing changed").isEqualTo(before);
+
+    String[] withForce = java.util.Arrays.copyOf(reset, reset.length + 1);
+    withForce[reset.length] = "--force";
+    Cli.Run applied = tidemark(withForce);
+    assertThat(applied.code()).as(applied.err()).isZero();
+    assertThat(read(store, job).positions().values()).containsOnly(25L);
+  }
+
   @Test
   void everyKindOfResetTarget() throws Exception {
     String store = store("file");
@@ -208,19 +253,88 @@ class OffsetsCommandIT {
     Path csv = dir.resolve(kind + "-export.csv");
     Cli.Run export = tidemark("offsets", "export", "--store", store, "--job", job, "--output", csv.toString());
     assertThat(export.code()).as(export.err()).isZero();
-    assertThat(Files.readAllLines(csv)).containsExactly("topic,partition,offset", "orders,0,30", "orders,1,30",
-        "orders,2,30");
+    assertThat(Files.readAllLines(csv)).containsExactly("# last-batch: 2", "topic,partition,offset", "orders,0,30",
+        "orders,1,30", "orders,2,30");
 
     String copy = job + "-copy";
     Cli.Run dry = tidemark("offsets", "import", "--store", store, "--job", copy, "--input", csv.toString());
-    assertThat(dry.out()).contains("DRY RUN");
+    assertThat(dry.out()).contains("would create job " + copy + " as batch 2; its next batch is 3", "DRY RUN");
     assertThat(tidemark("offsets", "show", "--store", store, "--job", copy).code()).isEqualTo(ExitCodes.NOT_FOUND);
 
     Cli.Run imported = tidemark("offsets", "import", "--store", store, "--job", copy, "--input", csv.toString(),
         "--execute");
     assertThat(imported.code()).as(imported.err()).isZero();
     assertThat(read(store, copy).positions()).isEqualTo(read(store, job).positions());
-    assertThat(read(store, copy).nextBatchId()).hasValue(1);
+    assertThat(read(store, copy).nextBatchId()).as("the batch ids continue from the export's").hasValue(3);
+
+    // a hand-written file, without the export's comment lines: batch 0, or --last-batch
+    Path hand = dir.resolve(kind + "-hand.csv");
+    Files.writeString(hand, "orders,0,5\n");
+    assertThat(tidemark("offsets", "import", "--store", store, "--job", job + "-hand", "--input", hand.toString(),
+        "--execute").code()).isZero();
+    assertThat(read(store, job + "-hand").nextBatchId()).hasValue(1);
+    assertThat(tidemark("offsets", "import", "--store", store, "--job", job + "-set", "--input", hand.toString(),
+        "--last-batch", "41", "--execute").code()).isZero();
+    assertThat(read(store, job + "-set").nextBatchId()).hasValue(42);
+    Cli.Run existing = tidemark("offsets", "import", "--store", store, "--job", copy, "--input", hand.toString(),
+        "--last-batch", "41", "--execute", "--force");
+    assertThat(existing.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(existing.err()).contains("keeps its own batch ids (last batch 2): --last-batch is for a new job only");
+  }
+
+  /**
+   * Export, delete, import into another store: the job goes on from its last batch id, with what
+   * its transactional output prepared for that batch, also when a reset after that batch kept it
+   * as the last (found through the rewind; a {@code kafka://} store keeps no history past a rewind).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"file", "zk", "hbase", "kafka"})
+  void aJobMovedToAnotherStoreKeepsItsLastBatchAndItsOutputMetadata(String kind) throws Exception {
+    String store = store(kind);
+    String job = "moved-" + UUID.randomUUID().toString().substring(0, 8);
+    try (OffsetStore s = OffsetStores.open(store)) {
+      long epoch = s.claim(job);
+      for (int b = 0; b < 3; b++) {
+        OffsetCommit.Builder c = OffsetCommit.builder(job, b, epoch).metadata("sink.dir", "batch-" + b + "-prepared")
+            .metadata("tidemark.guarantee", "EXACTLY_ONCE").range(TOPIC, 0, b * 10L, b * 10L + 10);
+        if (b == 0) {
+          c.starts(Map.of(new TopicPartition(TOPIC, 0), 0L));
+        }
+        s.commit(c.build());
+      }
+    }
+    if (!kind.equals("kafka")) {
+      assertThat(tidemark("offsets", "reset", "--store", store, "--job", job, "--shift-by", "0", "--execute",
+          "--force").code()).isZero();
+    }
+    Path csv = dir.resolve(job + ".csv");
+    assertThat(tidemark("offsets", "export", "--store", store, "--job", job, "--output", csv.toString()).code())
+        .isZero();
+    assertThat(Files.readAllLines(csv)).containsExactly("# last-batch: 2",
+        "# last-batch-metadata: {\"sink.dir\":\"batch-2-prepared\"}", "topic,partition,offset", "orders,0,30");
+    assertThat(tidemark("offsets", "delete", "--store", store, "--job", job, "--execute", "--force").code()).isZero();
+
+    String other = "file:" + dir.resolve("moved-from-" + kind);
+    Cli.Run imported = tidemark("offsets", "import", "--store", other, "--job", job, "--input", csv.toString(),
+        "--execute");
+    assertThat(imported.code()).as(imported.err()).isZero();
+    assertThat(imported.out()).contains("created job " + job + " at these positions as batch 2 (epoch 1); its next"
+        + " batch is 3");
+    try (OffsetStore s = OffsetStores.open(other)) {
+      assertThat(s.read(job).positions()).containsExactly(Map.entry(new TopicPartition(TOPIC, 0), 30L));
+      OffsetCommit last = s.newestCommitIfLast(job).orElseThrow();
+      assertThat(last.batchId()).isEqualTo(2);
+      assertThat(last.metadata()).containsEntry("sink.dir", "batch-2-prepared");
+    }
+    Cli.Run reset = tidemark("offsets", "reset", "--store", store(kind), "--job", job, "--shift-by", "0");
+    assertThat(reset.code()).as("gone from the old store").isEqualTo(ExitCodes.NOT_FOUND);
+    Path again = dir.resolve(job + "-again.csv");
+    assertThat(tidemark("offsets", "export", "--store", other, "--job", job, "--output", again.toString()).code())
+        .isZero();
+    assertThat(Files.readAllLines(again)).as("the moved job exports the same").isEqualTo(Files.readAllLines(csv));
+    Cli.Run fromFile = tidemark("offsets", "reset", "--store", other, "--job", job, "--from-file", csv.toString(),
+        "--force");
+    assertThat(fromFile.code()).as("reset --from-file reads an export: %s", fromFile.err()).isZero();
   }
 
   @ParameterizedTest

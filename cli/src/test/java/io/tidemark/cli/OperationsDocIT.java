@@ -68,11 +68,13 @@ class OperationsDocIT {
   /**
    * Topic {@code shipments}: 3 partitions of 600 records, one a second from 08:00 UTC. Job
    * {@code shipments-dashboard} (file store) committed 4 batches of 100 records per partition an
-   * hour ago; {@code fraud-alerts} committed one 42 s ago (its driver looks alive); the
+   * hour ago; {@code fraud-alerts} committed one 42 s ago (its driver looks alive);
+   * {@code nightly-archive} committed 2 an hour ago and was claimed since (a driver started); the
    * {@code kafka://} store holds {@code orders-audit}. Schemas v1 to v3 of the examples.
    */
   private void seed() throws IOException {
-    broker.createTopic("shipments", 3);
+    // records timestamped in the past: kept whatever their age (the broker's default retention is 7 days)
+    broker.createTopic("shipments", 3, Map.of("retention.ms", "-1"));
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
     for (int p = 0; p < 3; p++) {
       for (int i = 0; i < 600; i++) {
@@ -88,6 +90,8 @@ class OperationsDocIT {
     try (OffsetStore s = OffsetStores.open(store)) {
       commitBatches(s, "shipments-dashboard", 4, hourAgo);
       commitBatches(s, "fraud-alerts", 1, recent);
+      commitBatches(s, "nightly-archive", 2, hourAgo);
+      s.claim("nightly-archive"); // a driver started, and has read nothing yet
     }
     String kafkaStore = "kafka://" + broker.bootstrapServers() + "?kafka.group.prefix=tidemark.";
     try (OffsetStore s = OffsetStores.open(kafkaStore)) {

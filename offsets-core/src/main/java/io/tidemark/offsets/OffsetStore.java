@@ -67,6 +67,41 @@ public interface OffsetStore extends AutoCloseable {
   List<HistoryEntry> history(String job, int limit);
 
   /**
+   * The job's newest commit, if its batch is still the job's last one: the newest history entry is
+   * that commit, or only rewinds that kept its batch as the last came after it (a rewind to
+   * explicit offsets, or to that very batch). Such rewinds leave the batch's output as it was, so
+   * a transactional output that was committed and not yet published must still be published.
+   * Empty for a job without commits, after a rewind to an earlier batch (the batches after it run
+   * again), and when the retained history ends before the commit.
+   *
+   * <p>Reads {@link #history} newest first, one entry and then more only while the entries read
+   * are such rewinds. Same thread-safety and failures as {@link #history}.
+   */
+  default java.util.Optional<OffsetCommit> newestCommitIfLast(String job) {
+    int limit = 1;
+    while (true) {
+      List<HistoryEntry> entries = history(job, limit);
+      java.util.OptionalLong kept = java.util.OptionalLong.empty();
+      for (HistoryEntry e : entries) {
+        if (e instanceof HistoryEntry.Committed c) {
+          boolean last = kept.isEmpty() || c.commit().batchId() == kept.getAsLong();
+          return last ? java.util.Optional.of(c.commit()) : java.util.Optional.empty();
+        }
+        HistoryEntry.Rewound r = (HistoryEntry.Rewound) e;
+        if (r.lastBatchIdAfter().isEmpty() || !r.lastBatchIdAfter().equals(r.lastBatchIdBefore())
+            || (kept.isPresent() && !kept.equals(r.lastBatchIdAfter()))) {
+          return java.util.Optional.empty();
+        }
+        kept = r.lastBatchIdAfter();
+      }
+      if (entries.size() < limit || limit == Integer.MAX_VALUE) {
+        return java.util.Optional.empty();
+      }
+      limit = limit > Integer.MAX_VALUE / 4 ? Integer.MAX_VALUE : limit * 4;
+    }
+  }
+
+  /**
    * For operators: moves the job back to a batch or to explicit offsets, under a new writer epoch
    * (the running driver, if any, is fenced), and records the rewind in the history.
    *

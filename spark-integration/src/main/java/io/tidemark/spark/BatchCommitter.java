@@ -2,7 +2,6 @@ package io.tidemark.spark;
 
 import io.tidemark.offsets.CommitResult;
 import io.tidemark.offsets.CommittedOffsets;
-import io.tidemark.offsets.HistoryEntry;
 import io.tidemark.offsets.OffsetCommit;
 import io.tidemark.offsets.OffsetConflictException;
 import io.tidemark.offsets.OffsetRange;
@@ -97,18 +96,25 @@ public final class BatchCommitter {
     long epoch = store.claim(job);
     CommittedOffsets stored = store.read(job);
     ResolvedStart start = resolve.apply(stored);
-    Map<String, String> prepared = new TreeMap<>();
-    List<HistoryEntry> last = store.history(job, 1);
-    if (!last.isEmpty() && last.get(0) instanceof HistoryEntry.Committed c) {
-      c.commit().metadata().forEach((k, v) -> {
-        if (k.startsWith(PREPARED_PREFIX)) {
-          prepared.put(k.substring(PREPARED_PREFIX.length()), v);
-        }
-      });
-    }
+    Map<String, String> prepared = lastPrepared(store, job);
     LOG.info("job {} claimed with epoch {} ({}): next batch {}, {} partitions stored, start {}", job, epoch, guarantee,
         stored.nextBatchId().orElse(0L), stored.positions().size(), start);
     return new BatchCommitter(store, job, guarantee, epoch, stored, start, prepared);
+  }
+
+  /**
+   * What the last committed batch prepared (its {@code sink.*} metadata, without the prefix): the
+   * metadata of {@link OffsetStore#newestCommitIfLast}, which looks through an operator's rewinds
+   * that kept that batch as the last one (its output may be committed and not yet published).
+   */
+  static Map<String, String> lastPrepared(OffsetStore store, String job) {
+    Map<String, String> prepared = new TreeMap<>();
+    store.newestCommitIfLast(job).ifPresent(c -> c.metadata().forEach((k, v) -> {
+      if (k.startsWith(PREPARED_PREFIX)) {
+        prepared.put(k.substring(PREPARED_PREFIX.length()), v);
+      }
+    }));
+    return prepared;
   }
 
   /** Where this driver started, as resolved at its claim. */
@@ -136,7 +142,11 @@ public final class BatchCommitter {
     return nextBatchId;
   }
 
-  /** What the last committed batch's transactional output prepared (its {@code sink.*} metadata), for recovery. */
+  /**
+   * What the last committed batch's transactional output prepared (its {@code sink.*} metadata,
+   * without the prefix), for recovery; also after an operator's rewind that kept that batch as the
+   * last one. Empty when there is none to publish again.
+   */
   public Map<String, String> lastPrepared() {
     return Map.copyOf(lastPrepared);
   }

@@ -10,6 +10,7 @@ import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.OffsetStores;
 import io.tidemark.offsets.PartitionOffsets;
 import io.tidemark.offsets.ResolvedStart;
+import io.tidemark.offsets.RewindTarget;
 import io.tidemark.offsets.StartPositionResolver;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -130,6 +131,44 @@ class BatchCommitterTest {
     BatchCommitter next = claim(DeliveryGuarantee.EXACTLY_ONCE);
     assertThat(next.lastPrepared()).isEqualTo(Map.of("dir", "pending-0"));
     assertThat(next.nextBatchId()).isEqualTo(1);
+  }
+
+  /**
+   * A reset to explicit offsets, or a rewind to the last batch, keeps the last batch (whose
+   * output may be committed and not yet published); a rewind to an earlier one does not.
+   */
+  @Test
+  void thePreparedOutputOfTheLastBatchIsFoundThroughTheRewindsThatKeptIt() {
+    BatchCommitter c = claim(DeliveryGuarantee.EXACTLY_ONCE);
+    BatchCommitter.BatchWork prepare = id -> Map.of("dir", "pending-" + id);
+    c.runBatch(ranges(0, 10), Map.of(), prepare);
+    c.runBatch(ranges(10, 20), Map.of(), prepare);
+    store.rewind(JOB, RewindTarget.toOffsets(Map.of(P0, 20L, P1, 20L)));
+    store.rewind(JOB, RewindTarget.toBatch(1));
+
+    assertThat(claim(DeliveryGuarantee.EXACTLY_ONCE).lastPrepared()).isEqualTo(Map.of("dir", "pending-1"));
+
+    List<Integer> asked = new ArrayList<>();
+    OffsetStore counting = (OffsetStore) java.lang.reflect.Proxy.newProxyInstance(OffsetStore.class.getClassLoader(),
+        new Class<?>[] {OffsetStore.class}, (proxy, method, args) -> {
+          if (method.isDefault()) {
+            return java.lang.reflect.InvocationHandler.invokeDefault(proxy, method, args);
+          }
+          if (method.getName().equals("history")) {
+            asked.add((Integer) args[1]);
+          }
+          try {
+            return method.invoke(store, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    assertThat(BatchCommitter.lastPrepared(counting, JOB)).isEqualTo(Map.of("dir", "pending-1"));
+    assertThat(asked).as("history limits asked for: the newest entry, then a few more").containsExactly(1, 4);
+
+    store.rewind(JOB, RewindTarget.toBatch(0));
+    assertThat(claim(DeliveryGuarantee.EXACTLY_ONCE).lastPrepared())
+        .as("batch 1 runs again; batch 0 was published before batch 1 ran").isEmpty();
   }
 
   @Test

@@ -48,6 +48,20 @@ final class SparkTestSupport {
   }
 
   /**
+   * {@code name} under the working directory (the failsafe one, under {@code target/}), emptied of
+   * an earlier run's files: tests keep their drivers' logs and outputs there, to read after the run.
+   */
+  static java.nio.file.Path freshDirectory(String name) throws java.io.IOException {
+    java.nio.file.Path dir = java.nio.file.Path.of(name).toAbsolutePath();
+    if (java.nio.file.Files.exists(dir)) {
+      try (java.util.stream.Stream<java.nio.file.Path> old = java.nio.file.Files.walk(dir)) {
+        old.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    return java.nio.file.Files.createDirectories(dir);
+  }
+
+  /**
    * Produces {@code perPartition} records to each of {@code partitions} partitions; value
    * {@code <partition>:<n>} with n counting from {@code firstN}, so a consumer can check each is seen
    * once and in order.

@@ -84,7 +84,8 @@ public final class JobStart {
 
   /**
    * Before a transactional output's first batch: publishes the last committed batch again (a crash
-   * may have come between its commit and its publish) and discards what was never committed.
+   * may have come between its commit and its publish, and an operator's rewind or reset may have
+   * kept that batch as the last since) and discards what was never committed.
    */
   public static void recover(BatchCommitter committer, TransactionalOutput<?> output) {
     long last = committer.nextBatchId() - 1;
