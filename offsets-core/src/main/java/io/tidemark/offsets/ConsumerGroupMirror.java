@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
@@ -27,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * returned: a mirror that fails (a broker out of reach, a group with active members, a timeout)
  * is logged at WARN and counted in {@link #failures()}, and never fails or delays the commit.
  * Positions waiting to be mirrored are merged, so a slow broker sees only the newest ones; the
- * group can therefore lag the store, never lead it. Deleting a job leaves its group alone.
+ * group can therefore lag the store, never lead it. Deleting a job leaves its group alone. A
+ * commit or rewind that the store applied while {@link #close()} ran returns its result; its
+ * positions may then not be mirrored.
  *
  * <p>Thread-safe, like the store it wraps.
  */
@@ -158,7 +161,14 @@ public final class ConsumerGroupMirror implements OffsetStore {
       pending.computeIfAbsent(job, j -> new LinkedHashMap<>()).putAll(positions);
     }
     scheduled.incrementAndGet();
-    executor.execute(this::drain);
+    try {
+      executor.execute(this::drain);
+    } catch (RejectedExecutionException e) {
+      // closed after the store answered: the commit stands, only its mirror is left out
+      done.incrementAndGet();
+      LOG.warn("the mirror of {} is closed; the positions of job {} were committed but not mirrored to consumer"
+          + " group {}", store.description(), job, groupOf(job));
+    }
   }
 
   private void drain() {

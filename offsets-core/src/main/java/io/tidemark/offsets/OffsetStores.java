@@ -95,8 +95,11 @@ public final class OffsetStores {
     });
     StoreConfig mirroring = MirrorSettings.def().parse(mirror);
     StoreConfig parsed = provider.configDef().parse(merged);
-    OffsetStore store = provider.open(uri, parsed);
     String bootstrap = mirroring.get(MirrorSettings.BOOTSTRAP);
+    if (!bootstrap.isBlank()) {
+      provider.consumerGroupPrefix().ifPresent(key -> MirrorSettings.checkApart(mirroring, key, parsed.get(key)));
+    }
+    OffsetStore store = provider.open(uri, parsed);
     if (bootstrap.isBlank()) {
       return store;
     }

@@ -6,8 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.tidemark.offsets.CommittedOffsets;
 import io.tidemark.offsets.HistoryEntry;
+import io.tidemark.offsets.MissingTopicPolicy;
 import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.OffsetStores;
+import io.tidemark.offsets.StartPositionResolver;
 import io.tidemark.spark.dstream.TidemarkDirectStream;
 import io.tidemark.testkit.KafkaBroker;
 import java.nio.charset.StandardCharsets;
@@ -175,6 +177,53 @@ class DirectStreamIT {
     assertThat(SEEN).hasSize(30).noneMatch(v -> v.endsWith(":90") || v.compareTo("0:900") >= 0 && v.startsWith("0:9"));
     assertThat(store.read("job-pattern").positions().keySet()).extracting(TopicPartition::topic)
         .containsOnly("pattern-a", "pattern-b");
+  }
+
+  @Test
+  void aRestartWithoutAnUnlistedTopicAndADeletedOneReadsTheRestFromTheStore() throws Exception {
+    String a = "direct-rest-a";
+    String b = "direct-rest-b";
+    String c = "direct-rest-c";
+    broker.createTopic(a, 2);
+    broker.createTopic(b, 1);
+    broker.createTopic(c, 1);
+    SparkTestSupport.produce(broker, a, 2, 0, 30);
+    SparkTestSupport.produce(broker, b, 1, 1000, 10);
+    SparkTestSupport.produce(broker, c, 1, 2000, 10);
+    StartPositionResolver drop = StartPositionResolver.builder().onMissingTopic(MissingTopicPolicy.DROP).build();
+    TidemarkDirectStream<String, byte[]> first = TidemarkDirectStream.<String, byte[]>builder(ssc).job("job-rest")
+        .topics(List.of(a, b, c)).kafkaParams(SparkTestSupport.kafkaParams(broker, "g-rest")).store(store)
+        .startPolicies(drop).guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build();
+    first.foreachBatch(DirectStreamIT::collect);
+    ssc.start();
+    await().atMost(Duration.ofSeconds(60)).until(() -> SEEN.size() >= 80);
+    ssc.stop(false, true);
+    Map<TopicPartition, Long> kept = new java.util.HashMap<>(broker.endOffsets(b));
+    kept.putAll(broker.endOffsets(c));
+
+    broker.deleteTopic(b);
+    SparkTestSupport.produce(broker, a, 2, 30, 20);
+    SparkTestSupport.produce(broker, c, 1, 2010, 10); // c is no longer in the job's topics
+    SEEN.clear();
+    ssc = new JavaStreamingContext(spark, Durations.milliseconds(300));
+    TidemarkDirectStream<String, byte[]> second = TidemarkDirectStream.<String, byte[]>builder(ssc).job("job-rest")
+        .topics(List.of(a, b)).kafkaParams(SparkTestSupport.kafkaParams(broker, "g-rest")).store(store)
+        .startPolicies(drop).guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build();
+    assertThat(second.committer().start().droppedTopics()).containsExactly(b);
+    second.foreachBatch(DirectStreamIT::collect);
+    ssc.start();
+    await().atMost(Duration.ofSeconds(60)).until(() -> SEEN.size() >= 40);
+    ssc.stop(false, true);
+    List<String> expected = new ArrayList<>();
+    for (int n = 30; n < 50; n++) {
+      expected.add("0:" + n);
+      expected.add("1:" + n);
+    }
+    assertThat(SEEN).containsExactlyInAnyOrderElementsOf(expected);
+    Map<TopicPartition, Long> positions = new java.util.HashMap<>(kept);
+    positions.putAll(broker.endOffsets(a));
+    assertThat(store.read("job-rest").positions()).as("positions of topics not read stay as they were")
+        .isEqualTo(positions);
   }
 
   @Test

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tidemark.offsets.HistoryEntry;
+import io.tidemark.offsets.MissingTopicPolicy;
 import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.OffsetStores;
+import io.tidemark.offsets.StartPositionResolver;
 import io.tidemark.spark.sink.FileBatchSink;
 import io.tidemark.spark.structured.ProgressMirror;
 import io.tidemark.spark.structured.TidemarkStructuredStream;
@@ -14,8 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -175,6 +180,83 @@ class StructuredStreamIT {
         .isEqualTo(1);
     assertThat(SEEN).as("nothing written twice").hasSize(150);
     assertThat(store.read("job-" + topic).positions().values()).containsExactly(150L);
+  }
+
+  /** The values {@code <partition>:<n>} that {@link SparkTestSupport#produce} wrote for n in [firstN, firstN + count). */
+  private static List<String> produced(int partitions, int firstN, int count) {
+    List<String> values = new ArrayList<>();
+    for (int n = firstN; n < firstN + count; n++) {
+      for (int p = 0; p < partitions; p++) {
+        values.add(p + ":" + n);
+      }
+    }
+    return values;
+  }
+
+  private TidemarkStructuredStream tidemark(String job, List<String> topics, StartPositionResolver policies) {
+    return TidemarkStructuredStream.builder(spark).job(job).topics(topics).startPolicies(policies)
+        .kafkaOption("kafka.bootstrap.servers", broker.bootstrapServers()).store(store)
+        .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build();
+  }
+
+  private static Map<TopicPartition, Long> union(Map<TopicPartition, Long> a, Map<TopicPartition, Long> b) {
+    Map<TopicPartition, Long> all = new HashMap<>(a);
+    all.putAll(b);
+    return all;
+  }
+
+  @Test
+  void aJobRestartedWithFewerTopicsReadsTheOthersFromTheirStoredPositions() throws Exception {
+    String a = "structured-shrink-a";
+    String b = "structured-shrink-b";
+    broker.createTopic(a, 2);
+    broker.createTopic(b, 1);
+    SparkTestSupport.produce(broker, a, 2, 0, 50);
+    SparkTestSupport.produce(broker, b, 1, 1000, 30);
+    runAvailableNow(tidemark("job-shrink", List.of(a, b), StartPositionResolver.builder().build()));
+    assertThat(SEEN).hasSize(130);
+    Map<TopicPartition, Long> bStored = broker.endOffsets(b);
+    assertThat(store.read("job-shrink").positions()).isEqualTo(union(broker.endOffsets(a), bStored));
+
+    SEEN.clear();
+    SparkTestSupport.produce(broker, a, 2, 50, 30);
+    SparkTestSupport.produce(broker, b, 1, 1030, 10); // no longer read
+    TidemarkStructuredStream onlyA = tidemark("job-shrink", List.of(a), StartPositionResolver.builder().build());
+    runAvailableNow(onlyA);
+    assertThat(SEEN).as("topic %s from its stored position, and nothing of %s", a, b)
+        .containsExactlyInAnyOrderElementsOf(produced(2, 50, 30));
+    assertThat(store.read("job-shrink").positions()).as("%s's stored positions are kept as they were", b)
+        .isEqualTo(union(broker.endOffsets(a), bStored));
+  }
+
+  @Test
+  void aDeletedTopicIsDroppedUnderTheDropPolicyAndTheJobGoesOn() throws Exception {
+    String a = "structured-drop-a";
+    String b = "structured-drop-b";
+    broker.createTopic(a, 2);
+    broker.createTopic(b, 2);
+    SparkTestSupport.produce(broker, a, 2, 0, 40);
+    SparkTestSupport.produce(broker, b, 2, 1000, 20);
+    StartPositionResolver drop = StartPositionResolver.builder().onMissingTopic(MissingTopicPolicy.DROP).build();
+    runAvailableNow(tidemark("job-drop", List.of(a, b), drop));
+    assertThat(SEEN).hasSize(120);
+    Map<TopicPartition, Long> bStored = broker.endOffsets(b);
+
+    broker.deleteTopic(b);
+    SEEN.clear();
+    SparkTestSupport.produce(broker, a, 2, 40, 25);
+    TidemarkStructuredStream restarted = tidemark("job-drop", List.of(a, b), drop);
+    assertThat(restarted.start().droppedTopics()).containsExactly(b);
+    runAvailableNow(restarted);
+    assertThat(SEEN).containsExactlyInAnyOrderElementsOf(produced(2, 40, 25));
+    assertThat(store.read("job-drop").positions())
+        .as("the deleted topic's positions stay in the store, unchanged, until the job is rewound or deleted")
+        .isEqualTo(union(broker.endOffsets(a), bStored));
+
+    SEEN.clear();
+    SparkTestSupport.produce(broker, a, 2, 65, 5);
+    runAvailableNow(tidemark("job-drop", List.of(a, b), drop)); // and again
+    assertThat(SEEN).containsExactlyInAnyOrderElementsOf(produced(2, 65, 5));
   }
 
   @Test

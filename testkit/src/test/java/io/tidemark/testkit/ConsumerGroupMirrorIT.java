@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tidemark.offsets.CommitResult;
+import io.tidemark.offsets.CommittedOffsets;
 import io.tidemark.offsets.ConfigException;
 import io.tidemark.offsets.ConsumerGroupMirror;
+import io.tidemark.offsets.HistoryEntry;
 import io.tidemark.offsets.OffsetCommit;
 import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.OffsetStores;
@@ -13,7 +15,14 @@ import io.tidemark.offsets.RewindTarget;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.TopicPartition;
@@ -85,6 +94,92 @@ class ConsumerGroupMirrorIT {
       assertThat(mirror.awaitMirrored(Duration.ofSeconds(30))).isTrue();
       assertThat(mirror.failures()).isEqualTo(1);
       assertThat(mirror.mirrored()).isZero();
+    }
+  }
+
+  /** A store whose commits, once applied, wait for {@code release} before they return. */
+  private static OffsetStore pausingAfterCommit(OffsetStore store, CountDownLatch applied, CountDownLatch release) {
+    return new OffsetStore() {
+      @Override
+      public CommitResult commit(OffsetCommit commit) {
+        CommitResult result = store.commit(commit);
+        applied.countDown();
+        try {
+          if (!release.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the commit was never released");
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
+        return result;
+      }
+
+      @Override
+      public CommittedOffsets read(String job) {
+        return store.read(job);
+      }
+
+      @Override
+      public long claim(String job) {
+        return store.claim(job);
+      }
+
+      @Override
+      public List<HistoryEntry> history(String job, int limit) {
+        return store.history(job, limit);
+      }
+
+      @Override
+      public CommittedOffsets rewind(String job, RewindTarget target) {
+        return store.rewind(job, target);
+      }
+
+      @Override
+      public Set<String> listJobs() {
+        return store.listJobs();
+      }
+
+      @Override
+      public boolean delete(String job) {
+        return store.delete(job);
+      }
+
+      @Override
+      public String description() {
+        return store.description();
+      }
+
+      @Override
+      public void close() {
+        store.close();
+      }
+    };
+  }
+
+  @Test
+  void aCloseThatComesBetweenACommitAndItsMirrorNeverFailsTheCommit() throws Exception {
+    broker.createTopic("mirror-race", 1);
+    CountDownLatch applied = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    OffsetStore inner = pausingAfterCommit(OffsetStores.open("file:" + dir.resolve("race")), applied, release);
+    ConsumerGroupMirror mirror = new ConsumerGroupMirror(inner, Admin.create(broker.clientProps(Map.of())), "race.",
+        Duration.ofSeconds(10));
+    long epoch = mirror.claim("race-job");
+    ExecutorService driver = Executors.newSingleThreadExecutor();
+    try {
+      Future<CommitResult> commit = driver.submit(() -> mirror.commit(OffsetCommit.builder("race-job", 0, epoch)
+          .range("mirror-race", 0, 0, 10).starts(Map.of(new TopicPartition("mirror-race", 0), 0L)).build()));
+      assertThat(applied.await(30, TimeUnit.SECONDS)).as("the store applied the commit").isTrue();
+      mirror.close(); // between the store's answer and the mirror's turn
+      release.countDown();
+      assertThat(commit.get(30, TimeUnit.SECONDS)).as("the commit's answer").isEqualTo(CommitResult.APPLIED);
+    } finally {
+      release.countDown();
+      driver.shutdownNow();
+    }
+    try (OffsetStore reopened = OffsetStores.open("file:" + dir.resolve("race"))) {
+      assertThat(reopened.read("race-job").positions()).containsEntry(new TopicPartition("mirror-race", 0), 10L);
     }
   }
 

@@ -1,7 +1,9 @@
 package io.tidemark.offsets.internal;
 
+import io.tidemark.offsets.ConfigException;
 import io.tidemark.offsets.spi.ConfigDef;
 import io.tidemark.offsets.spi.ConfigKey;
+import io.tidemark.offsets.spi.StoreConfig;
 import java.time.Duration;
 
 /** The settings every store takes for consumer-group mirroring ({@code mirror.*}). */
@@ -20,12 +22,33 @@ public final class MirrorSettings {
 
   /** The group's name: prefix plus job. */
   public static final ConfigKey<String> GROUP_PREFIX = ConfigKey.string("mirror.group.prefix", "",
-      "The mirrored consumer group of a job is this prefix followed by the job's name.");
+      "The mirrored consumer group of a job is this prefix followed by the job's name. On a store that keeps its"
+          + " positions in consumer groups (kafka:), it may neither begin that store's prefix nor begin with it"
+          + " (refused at open).");
 
   /** How long one mirroring request may take. */
   public static final ConfigKey<Duration> TIMEOUT = ConfigKey.duration("mirror.timeout", Duration.ofSeconds(10),
       Duration.ofMillis(100), Duration.ofMinutes(5), "How long one mirroring request to Kafka may take before it"
           + " counts as failed.");
+
+  /**
+   * Refuses mirroring whose groups could be those in which the store itself keeps positions
+   * (named by the store's setting {@code storeKey}, whose value is {@code storePrefix}): the
+   * mirrored group of a job, {@code <mirror prefix><job>}, is one of the store's whenever either
+   * prefix begins with the other.
+   *
+   * @throws ConfigException naming both settings and the fix
+   */
+  public static void checkApart(StoreConfig mirroring, ConfigKey<String> storeKey, String storePrefix) {
+    String mirrorPrefix = mirroring.get(GROUP_PREFIX);
+    if (storePrefix.startsWith(mirrorPrefix) || mirrorPrefix.startsWith(storePrefix)) {
+      throw new ConfigException(GROUP_PREFIX.name(), mirrorPrefix, "the store keeps its positions in consumer groups"
+          + " named by " + storeKey.name() + " '" + storePrefix + "', and every group of the mirror ('" + mirrorPrefix
+          + "<job>') could be one of them, so mirroring would overwrite the positions the store reads. The store's"
+          + " groups already show in Kafka's tools: remove mirror.bootstrap.servers, or give " + GROUP_PREFIX.name()
+          + " a prefix that neither begins " + storeKey.name() + " nor begins with it (for example 'mirror.').");
+    }
+  }
 
   /** The mirroring settings. */
   public static ConfigDef def() {

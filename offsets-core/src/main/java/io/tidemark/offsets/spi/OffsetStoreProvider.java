@@ -2,6 +2,7 @@ package io.tidemark.offsets.spi;
 
 import io.tidemark.offsets.OffsetStore;
 import java.net.URI;
+import java.util.Optional;
 
 /**
  * Opens {@link OffsetStore}s for one URI scheme. Found through {@link java.util.ServiceLoader}:
@@ -24,4 +25,15 @@ public interface OffsetStoreProvider {
    * @throws io.tidemark.offsets.StoreUnavailableException when the backend cannot be reached
    */
   OffsetStore open(URI uri, StoreConfig config);
+
+  /**
+   * The setting that holds the prefix of the Kafka consumer groups in which this store keeps
+   * positions (a group per job: prefix plus job id), for a store that keeps them there. With it,
+   * {@link io.tidemark.offsets.OffsetStores#open} refuses consumer-group mirroring
+   * ({@code mirror.*}) whose groups could be the store's own: a mirror would overwrite the
+   * positions the store reads. Default: none (the store keeps no consumer groups).
+   */
+  default Optional<ConfigKey<String>> consumerGroupPrefix() {
+    return Optional.empty();
+  }
 }

@@ -129,13 +129,20 @@ public final class KafkaOffsetStore implements OffsetStore {
   static final int OFFSET_RECORD_OVERHEAD = 60;
   /** Metadata bytes a commit leaves free, for the longer epochs of later claims. */
   static final int METADATA_HEADROOM = 32;
+  /** How many locks serialise the writes of the jobs of one instance. */
+  static final int LOCK_STRIPES = 64;
   private final Admin admin;
   private final boolean ownsAdmin;
   private final String groupPrefix;
   private final Duration timeout;
   private final String where;
   private final Clock clock;
-  private final Map<String, Object> locks = new ConcurrentHashMap<>();
+  /**
+   * Writes of one job are serialised on one of these (its job id's hash picks it): a fixed set,
+   * so an instance that touches many jobs holds no lock per job. Jobs that share a stripe wait
+   * for each other's writes, never for reads.
+   */
+  private final Object[] locks = newLocks();
   /** Epochs claimed for jobs that have no position yet, so none in their group. */
   private final Map<String, Long> claimedOnly = new ConcurrentHashMap<>();
   /** The jobs this instance claimed, with the epoch: their groups are renewed until another epoch appears. */
@@ -211,6 +218,14 @@ public final class KafkaOffsetStore implements OffsetStore {
     }
   }
 
+  private static Object[] newLocks() {
+    Object[] locks = new Object[LOCK_STRIPES];
+    for (int i = 0; i < locks.length; i++) {
+      locks[i] = new Object();
+    }
+    return locks;
+  }
+
   /** The consumer group that holds {@code job}'s positions. */
   public String groupOf(String job) {
     return groupPrefix + Names.jobId(job);
@@ -226,8 +241,14 @@ public final class KafkaOffsetStore implements OffsetStore {
     }
   }
 
+  /** The lock that serialises the writes of {@code job} in this instance: one stripe of {@link #locks}. */
   private Object lockOf(String job) {
-    return locks.computeIfAbsent(job, j -> new Object());
+    return locks[Math.floorMod(job.hashCode(), LOCK_STRIPES)];
+  }
+
+  /** How many lock objects this instance holds (for tests). */
+  int lockCount() {
+    return locks.length;
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.OffsetStores;
 import io.tidemark.offsets.kafka.internal.KafkaSettings;
 import io.tidemark.offsets.spi.ConfigDef;
+import io.tidemark.offsets.spi.ConfigKey;
 import io.tidemark.offsets.spi.OffsetStoreProvider;
 import io.tidemark.offsets.spi.StoreConfig;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -37,6 +39,12 @@ public final class KafkaStoreProvider implements OffsetStoreProvider {
   @Override
   public ConfigDef configDef() {
     return KafkaSettings.def();
+  }
+
+  /** {@code kafka.group.prefix}: mirroring ({@code mirror.*}) into groups that could be the store's is refused. */
+  @Override
+  public Optional<ConfigKey<String>> consumerGroupPrefix() {
+    return Optional.of(KafkaSettings.GROUP_PREFIX);
   }
 
   @Override

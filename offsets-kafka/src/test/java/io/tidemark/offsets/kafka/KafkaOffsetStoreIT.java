@@ -236,6 +236,21 @@ class KafkaOffsetStoreIT {
   }
 
   @Test
+  void theLocksOfTheJobsAnInstanceTouchedAreBounded(TestInfo info) {
+    String base = job(info);
+    try (OffsetStore store = open()) {
+      KafkaOffsetStore kafka = (KafkaOffsetStore) store;
+      for (int i = 0; i < 300; i++) {
+        String job = base + "-" + i;
+        kafka.claim(job);
+        kafka.delete(job);
+      }
+      assertThat(kafka.lockCount()).as("lock objects held after 300 jobs were claimed and deleted")
+          .isLessThanOrEqualTo(64);
+    }
+  }
+
+  @Test
   void aStoreUriWithAPathOrCredentialsIsRefused() {
     assertThatThrownBy(() -> OffsetStores.open("kafka://" + broker.bootstrapServers() + "/offsets"))
         .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.group.prefix");

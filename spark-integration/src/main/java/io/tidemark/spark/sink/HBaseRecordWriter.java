@@ -24,8 +24,9 @@ import org.apache.spark.api.java.function.Function;
  * fixed-width, so rows sort by partition and offset) and whose cells carry the record's offset as
  * their timestamp. A replayed batch, or a fenced driver's late write, puts exactly the same cells
  * again: the table ends the same. Executors write through one connection per JVM and cluster,
- * created on first use; each partition's puts are flushed before its task ends, so a batch whose
- * output returned is in HBase before its commit.
+ * created on first use and again after it closed (one shutdown hook per JVM closes them at exit);
+ * each partition's puts are flushed before its task ends, so a batch whose output returned is in
+ * HBase before its commit.
  *
  * <p>{@link #writeCells} writes aggregate rows the same way: each cell is keyed by its source
  * record, so a row grouping many records (shipments per minute, say) is exact after replays too.
@@ -36,6 +37,8 @@ import org.apache.spark.api.java.function.Function;
 public final class HBaseRecordWriter implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final Map<Map<String, String>, Connection> CONNECTIONS = new ConcurrentHashMap<>();
+  /** Whether the one shutdown hook that closes {@link #CONNECTIONS} is registered (guarded by CONNECTIONS). */
+  private static boolean closeHookAdded;
 
   /** The column qualifier of the value cell. */
   public static final byte[] VALUE = "v".getBytes(StandardCharsets.UTF_8);
@@ -170,16 +173,24 @@ public final class HBaseRecordWriter implements Serializable {
         hbaseConf.forEach(conf::set);
         c = ConnectionFactory.createConnection(conf);
         CONNECTIONS.put(hbaseConf, c);
-        Connection toClose = c;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-          try {
-            toClose.close();
-          } catch (IOException ignored) {
-            // the JVM is exiting
-          }
-        }, "tidemark-hbase-writer-close"));
+        if (!closeHookAdded) {
+          Runtime.getRuntime().addShutdownHook(new Thread(HBaseRecordWriter::closeConnections,
+              "tidemark-hbase-writer-close"));
+          closeHookAdded = true;
+        }
       }
       return c;
+    }
+  }
+
+  /** At JVM exit: closes the connections the writers of this JVM share, whichever they are then. */
+  private static void closeConnections() {
+    for (Connection c : CONNECTIONS.values()) {
+      try {
+        c.close();
+      } catch (IOException | RuntimeException ignored) {
+        // the JVM is exiting
+      }
     }
   }
 

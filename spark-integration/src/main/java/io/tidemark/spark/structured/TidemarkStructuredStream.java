@@ -23,12 +23,17 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerApplicationEnd;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +68,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The batch is persisted while the wrapper reads its offsets and the output writes it, so Kafka
  * is read once per batch.
+ *
+ * <p><b>Lifecycle.</b> A stream whose store was given as a URI owns it and closes it (with its
+ * metrics) when its query terminates (stopped, failed or finished), and when its Spark context
+ * stops, whichever comes first; {@link #close()} does the same at any time. Its query is the one
+ * that ran its first batch; a query that stops before running any batch leaves the store open
+ * until the Spark context stops or {@link #close()} is called. Such a stream therefore serves one
+ * query: build a new one for the next. A store given as an object is the caller's, and is never
+ * closed by the stream.
  */
 public final class TidemarkStructuredStream {
   private static final Logger LOG = LoggerFactory.getLogger(TidemarkStructuredStream.class);
@@ -78,6 +91,11 @@ public final class TidemarkStructuredStream {
   private final OffsetStore store;
   private final boolean ownsStore;
   private final JobMetrics metrics;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  /** The id of the query that ran this stream's first batch. */
+  private final AtomicReference<String> query = new AtomicReference<>();
+  private volatile StreamingQueryListener queryListener;
+  private volatile SparkListener contextListener;
 
   private TidemarkStructuredStream(SparkSession spark, BatchCommitter committer, ResolvedStart start,
       List<String> topics, Map<String, String> kafkaOptions, OffsetStore store, boolean ownsStore, JobMetrics metrics) {
@@ -122,15 +140,20 @@ public final class TidemarkStructuredStream {
   }
 
   /**
-   * The Kafka source with the given options, subscribed to the topics and starting where the next
-   * batch starts ({@link BatchCommitter#nextStarts()}: the resolved start at first, the committed
-   * positions after batches ran). Spark uses {@code startingOffsets} only for a query without a
+   * The Kafka source with the given options, subscribed to the topics read and starting where the
+   * next batch starts ({@link BatchCommitter#nextStarts()}: the resolved start at first, the
+   * committed positions after batches ran), for the partitions of those topics only. Topics the
+   * job read before but no longer reads (left out of its topics, or dropped as missing under
+   * {@link io.tidemark.offsets.MissingTopicPolicy#DROP}) are not subscribed; their stored positions
+   * stay in the store unchanged. Spark uses {@code startingOffsets} only for a query without a
    * checkpoint.
    */
   public Dataset<Row> readStream() {
+    Map<TopicPartition, Long> starts = new HashMap<>(committer.nextStarts());
+    starts.keySet().removeIf(tp -> !topics.contains(tp.topic()));
     return spark.readStream().format("kafka").options(kafkaOptions)
         .option("subscribe", String.join(",", topics))
-        .option("startingOffsets", startingOffsetsJson(committer.nextStarts()))
+        .option("startingOffsets", startingOffsetsJson(starts))
         .load();
   }
 
@@ -184,17 +207,85 @@ public final class TidemarkStructuredStream {
     return new Wrapper(this, (batch, batchId) -> JobStart.transactional(output, batch));
   }
 
-  /** Removes the job's metrics source, and closes the store if this stream opened it from a URI. */
+  /**
+   * Removes the job's metrics source, and closes the store if this stream opened it from a URI.
+   * Idempotent; called by the stream itself when its query terminates or its Spark context stops
+   * (see the class doc). No batch runs after it.
+   */
   public void close() {
-    metrics.close();
-    if (ownsStore) {
-      store.close();
+    close(true);
+  }
+
+  private void close(boolean removeContextListener) {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    StreamingQueryListener q = queryListener;
+    if (q != null) {
+      try {
+        spark.streams().removeListener(q);
+      } catch (RuntimeException e) {
+        LOG.debug("job {}: removing the query listener: {}", committer.job(), e.toString());
+      }
+    }
+    SparkListener c = contextListener;
+    if (c != null && removeContextListener) { // never from the listener bus's own thread (the context's stop)
+      try {
+        spark.sparkContext().removeSparkListener(c);
+      } catch (RuntimeException e) {
+        LOG.debug("job {}: removing the Spark listener: {}", committer.job(), e.toString());
+      }
+    }
+    try {
+      metrics.close();
+    } finally {
+      if (ownsStore) {
+        store.close();
+      }
+    }
+  }
+
+  /** Closes the owned store when the query that ran the first batch terminates, or the Spark context stops. */
+  private void closeWithQueryAndContext() {
+    queryListener = new StreamingQueryListener() {
+      @Override
+      public void onQueryStarted(QueryStartedEvent event) {}
+
+      @Override
+      public void onQueryProgress(QueryProgressEvent event) {}
+
+      @Override
+      public void onQueryTerminated(QueryTerminatedEvent event) {
+        if (event.id().toString().equals(query.get())) {
+          LOG.info("job {}: its query {} terminated; closing {}", committer.job(), event.id(), store.description());
+          close();
+        }
+      }
+    };
+    contextListener = new SparkListener() {
+      @Override
+      public void onApplicationEnd(SparkListenerApplicationEnd end) {
+        LOG.info("job {}: the Spark context stopped; closing {}", committer.job(), store.description());
+        close(false);
+      }
+    };
+    spark.streams().addListener(queryListener);
+    spark.sparkContext().addSparkListener(contextListener);
+  }
+
+  /** Records the query running a batch of this stream (the first one is the stream's query). */
+  private void ranIn(String queryId) {
+    if (queryId != null) {
+      query.compareAndSet(null, queryId);
     }
   }
 
   private interface WorkFactory {
     BatchCommitter.BatchWork create(Dataset<Row> batch, long batchId);
   }
+
+  /** The local property in which Spark names the streaming query that runs a batch. */
+  private static final String QUERY_ID_PROPERTY = "sql.streaming.queryId";
 
   /** Runs on the driver; holds the committer only in this JVM. */
   private static final class Wrapper implements VoidFunction2<Dataset<Row>, Long> {
@@ -210,6 +301,13 @@ public final class TidemarkStructuredStream {
     @Override
     public void call(Dataset<Row> batch, Long sparkBatchId) {
       BatchCommitter committer = owner.committer;
+      owner.ranIn(batch.sparkSession().sparkContext().getLocalProperty(QUERY_ID_PROPERTY));
+      if (owner.closed.get()) {
+        throw committer.fail(new BatchFailedException(committer.job(), committer.nextBatchId(), "Spark batch "
+            + sparkBatchId + " runs on a closed TidemarkStructuredStream (closed by close(), or, owning its store, when"
+            + " its query " + owner.query.get() + " terminated or its Spark context stopped). Build a new stream for"
+            + " each query.", null));
+      }
       Dataset<Row> rows = batch.persist(StorageLevel.MEMORY_AND_DISK());
       try {
         Map<TopicPartition, long[]> bounds = new HashMap<>();
@@ -298,7 +396,10 @@ public final class TidemarkStructuredStream {
       return this;
     }
 
-    /** The store's URI; opened by {@link #build()}, closed by {@link TidemarkStructuredStream#close()}. */
+    /**
+     * The store's URI; opened by {@link #build()}, closed when the stream's query terminates or its
+     * Spark context stops, or by {@link TidemarkStructuredStream#close()} (see the class doc).
+     */
     public Builder store(String uri) {
       this.storeUri = Objects.requireNonNull(uri, "uri");
       this.store = null;
@@ -343,8 +444,17 @@ public final class TidemarkStructuredStream {
       JobStart.failOn(problems);
       JobStart.Started started = JobStart.start(store, storeUri, job, topics, adminProps(), resolver, guarantee,
           listeners);
-      return new TidemarkStructuredStream(spark, started.committer(), started.start(), started.topics(),
-          Map.copyOf(kafkaOptions), started.store(), started.ownsStore(), started.metrics());
+      TidemarkStructuredStream stream = new TidemarkStructuredStream(spark, started.committer(), started.start(),
+          started.topics(), Map.copyOf(kafkaOptions), started.store(), started.ownsStore(), started.metrics());
+      if (started.ownsStore()) {
+        try {
+          stream.closeWithQueryAndContext();
+        } catch (RuntimeException e) {
+          stream.close();
+          throw e;
+        }
+      }
+      return stream;
     }
 
     private Properties adminProps() {
