@@ -1,5 +1,6 @@
 package io.tidemark.spark;
 
+import io.tidemark.offsets.OffsetRange;
 import io.tidemark.spark.dstream.KafkaBatch;
 import io.tidemark.spark.dstream.TidemarkDirectStream;
 import io.tidemark.spark.sink.FileBatchSink;
@@ -24,7 +25,8 @@ import org.apache.spark.streaming.api.java.JavaStreamingContext;
  * with the given store and guarantee. It prints {@code POINT <step> <batch>} at every batch step
  * and, at the step named by {@code --pause-at <step>:<n>} (its n-th occurrence), prints
  * {@code PAUSED} and waits there to be killed, or for a line {@code resume} on stdin. A line
- * {@code stop} on stdin stops it gracefully.
+ * {@code stop} on stdin stops it gracefully. When a batch's output runs it prints
+ * {@code RANGES <batch> <offset ranges>}.
  *
  * <p>Exit codes: 0 after a graceful stop, 2 after a failed batch, 3 when fenced by another driver.
  *
@@ -35,9 +37,17 @@ import org.apache.spark.streaming.api.java.JavaStreamingContext;
 public final class CrashTestJob {
   private CrashTestJob() {}
 
-  /** Lines {@code <partition>:<n>}, from the values. */
+  /** Lines {@code <partition>:<n>}, from the values; prints the batch's ranges. */
   static JavaRDD<String> lines(KafkaBatch<String, byte[]> batch) {
+    System.out.println("RANGES " + batch.batchId() + " " + ranges(batch.offsetRanges()));
     return batch.rdd().map(r -> new String(r.value(), StandardCharsets.UTF_8));
+  }
+
+  /** {@code p:from-until} for each range, by partition: comparable between drivers. */
+  static String ranges(List<OffsetRange> ranges) {
+    return ranges.stream().sorted(java.util.Comparator.comparingInt(OffsetRange::partition))
+        .map(r -> r.partition() + ":" + r.fromOffset() + "-" + r.untilOffset())
+        .collect(java.util.stream.Collectors.joining(","));
   }
 
   public static void main(String[] args) throws Exception {

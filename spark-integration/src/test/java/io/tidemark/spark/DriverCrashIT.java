@@ -1,8 +1,8 @@
 package io.tidemark.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
+import io.tidemark.offsets.CommittedOffsets;
 import io.tidemark.offsets.HistoryEntry;
 import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.OffsetStores;
@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -24,6 +23,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -36,9 +36,15 @@ import org.apache.hadoop.hbase.client.ResultScanner;
 import org.apache.hadoop.hbase.client.Scan;
 import org.apache.hadoop.hbase.client.Table;
 import org.apache.hadoop.hbase.client.TableDescriptorBuilder;
+import org.apache.kafka.common.TopicPartition;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +54,15 @@ import org.slf4j.LoggerFactory;
  * between commit and publish, after publish, and at random moments), restarting it each time.
  * Offsets live in ZooKeeper. The seed is {@code -Dtidemark.crash.seed} (logged); every kill is
  * logged with its point and batch.
+ *
+ * <p>The test follows the drivers' own progress, never a wall clock: every wait lasts while the
+ * driver reports batch steps or the store moves, and gives up only after {@link DriverProcess#STALL}
+ * without progress, saying what it saw. Every kill of a plan can happen: the plan is fitted to the
+ * input (no kill waits for a batch beyond the end of it), and a random-moment kill happens at a
+ * seeded delay after the driver's first batch step or at a cap of batches, whichever comes first.
+ * The method timeout is only a backstop against hangs.
  */
+@Timeout(value = 20, unit = TimeUnit.MINUTES)
 class DriverCrashIT {
   private static final Logger LOG = LoggerFactory.getLogger(DriverCrashIT.class);
   private static final long SEED = Long.getLong("tidemark.crash.seed", 20261126L);
@@ -56,6 +70,14 @@ class DriverCrashIT {
   private static final int PARTITIONS = 8;
   private static final int PER_PARTITION = 12_500;
   private static final String TOPIC = "crash-input";
+  /** {@code spark.streaming.kafka.maxRatePerPartition} of the runs that are killed. */
+  private static final int KILL_RATE = 1000;
+  /** CrashTestJob's batch interval. */
+  private static final int BATCH_MS = 500;
+  /** How many batches the input makes at {@link #KILL_RATE}: no kill may wait for a later one. */
+  private static final int INPUT_BATCHES = (PER_PARTITION + KILL_RATE * BATCH_MS / 1000 - 1) / (KILL_RATE * BATCH_MS / 1000);
+  /** A random-moment kill's driver pauses at most this many batches after the one its occurrence names. */
+  private static final int RANDOM_CAP_EXTRA = 2;
   private static final List<String> STEPS = List.of("before-output", "after-output", "after-commit", "after-publish",
       "random-moment");
 
@@ -83,23 +105,106 @@ class DriverCrashIT {
     }
   }
 
+  /** One HBase mini-cluster for every test that needs it, started by the first of them. */
+  private static HBaseCluster hbase;
+
+  private static synchronized HBaseCluster hbase() throws IOException {
+    if (hbase == null) {
+      hbase = HBaseCluster.create().start();
+      try (Admin admin = hbase.connection().getAdmin()) {
+        admin.createNamespace(NamespaceDescriptor.create("tidemark").build());
+      }
+    }
+    return hbase;
+  }
+
+  @AfterAll
+  static synchronized void stopHBase() {
+    if (hbase != null) {
+      hbase.close();
+      hbase = null;
+    }
+  }
+
+  private static String hbaseStoreUri() {
+    try {
+      return "hbase://" + hbase().zookeeperQuorum() + "/tidemark:crash_offsets?hbase.create.table=true";
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private static String storeUri() {
     return "zk://" + zk.connectString() + "/tidemark-crash";
   }
 
-  /** One kill: where, and at which occurrence of that point in the run. */
-  private record Kill(String step, int occurrence, long delayMs) {}
+  /**
+   * One kill: where, and at which occurrence of that point in the run; a random-moment kill comes
+   * {@code delayMs} after the run's first batch step, or when its driver pauses at
+   * {@code after-publish} of batch {@code occurrence + RANDOM_CAP_EXTRA}, whichever is first.
+   */
+  private record Kill(String step, int occurrence, long delayMs) {
+    boolean random() {
+      return step.equals("random-moment");
+    }
 
-  /** {@code count} kills, every step in turn, order and occurrences from the seed. */
+    /** The driver's {@code --pause-at}. */
+    String pauseAt() {
+      return random() ? "after-publish:" + (occurrence + RANDOM_CAP_EXTRA) : step + ":" + occurrence;
+    }
+
+    /** How many batches of input must be left for this kill to happen. */
+    int needs() {
+      return random() ? 1 : occurrence;
+    }
+
+    /** At most how many batches the run commits before this kill (output comes before the commit). */
+    int commitsAtMost() {
+      return switch (step) {
+        case "before-output", "after-output" -> occurrence - 1;
+        case "after-commit", "after-publish" -> occurrence;
+        default -> occurrence + RANDOM_CAP_EXTRA;
+      };
+    }
+
+    /** Whether the input still has what this kill needs, and what the kills after it need, after {@code used} batches. */
+    boolean fits(int used, int rest) {
+      return used + needs() <= INPUT_BATCHES && used + commitsAtMost() + rest + 1 <= INPUT_BATCHES;
+    }
+  }
+
+  /**
+   * {@code count} kills, every step in turn, order, occurrences and delays from the seed, fitted
+   * to the input: a kill's occurrence is lowered where the batches the kills before it may commit,
+   * and the least the kills after it commit, would leave it no batch to wait for.
+   */
   private static List<Kill> plan(Random random, int count) {
     List<String> steps = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       steps.add(STEPS.get(i % STEPS.size())); // each step at least count / 5 times
     }
     Collections.shuffle(steps, random);
-    List<Kill> plan = new ArrayList<>();
+    List<Kill> drawn = new ArrayList<>();
     for (String s : steps) {
-      plan.add(new Kill(s, 1 + random.nextInt(3), 1_000 + random.nextInt(4_000)));
+      drawn.add(new Kill(s, 1 + random.nextInt(3), random.nextInt(2_000)));
+    }
+    List<Kill> plan = new ArrayList<>();
+    int used = 0;
+    for (int i = 0; i < drawn.size(); i++) {
+      int rest = 0;
+      for (Kill later : drawn.subList(i + 1, drawn.size())) {
+        rest += new Kill(later.step(), 1, 0).commitsAtMost();
+      }
+      Kill k = drawn.get(i);
+      while (k.occurrence() > 1 && !k.fits(used, rest)) {
+        k = new Kill(k.step(), k.occurrence() - 1, k.delayMs());
+      }
+      if (!k.fits(used, rest)) {
+        throw new IllegalArgumentException(count + " kills do not fit the input's " + INPUT_BATCHES + " batches: "
+            + drawn + "; lower -Dtidemark.crash.kills");
+      }
+      used += k.commitsAtMost();
+      plan.add(k);
     }
     return plan;
   }
@@ -128,17 +233,23 @@ class DriverCrashIT {
     int run = 0;
     for (Kill kill : plan) {
       Path log = work.resolve(job + "-run-" + run++ + ".log");
-      boolean random = kill.step().equals("random-moment");
       try (DriverProcess driver = DriverProcess.start(log,
-          args(store, extra, job, guarantee, out, random ? "none:0" : kill.step() + ":" + kill.occurrence(), "1000"))) {
-        String started = driver.awaitLine(l -> l.startsWith("STARTED"), Duration.ofSeconds(120), "start");
+          args(store, extra, job, guarantee, out, kill.pauseAt(), String.valueOf(KILL_RATE)))) {
+        driver.describeWith(() -> storeState(store, job));
+        String started = driver.awaitLine(l -> l.startsWith("STARTED"), "start");
         String where;
-        if (random) {
+        if (kill.random()) {
           // the point of this kill is a moment nobody chose: whatever the driver is doing then
-          Thread.sleep(kill.delayMs());
-          where = kill.delayMs() + " ms after start, last step: " + lastPoint(driver.lines());
+          driver.awaitLine(l -> l.startsWith("POINT"), "the first batch step before " + kill);
+          long from = System.nanoTime();
+          driver.awaitUntil("the moment of " + kill, () -> System.nanoTime() - from >= kill.delayMs() * 1_000_000
+              || driver.lines().stream().anyMatch(l -> l.startsWith("PAUSED")), () -> null);
+          List<String> lines = driver.lines();
+          where = lines.stream().filter(l -> l.startsWith("PAUSED")).findFirst()
+              .map(p -> p + " (the cap, before " + kill.delayMs() + " ms)")
+              .orElse(kill.delayMs() + " ms after the first batch step, last step: " + DriverProcess.lastPoint(lines));
         } else {
-          where = driver.awaitLine(l -> l.startsWith("PAUSED"), Duration.ofSeconds(120), "the pause at " + kill);
+          where = driver.awaitLine(l -> l.startsWith("PAUSED"), "the pause at " + kill);
         }
         driver.kill();
         LOG.info("{} kill {}: {} ({}) -> SIGKILL at {}", job, run, kill, started, where);
@@ -147,21 +258,31 @@ class DriverCrashIT {
     try (OffsetStore offsets = OffsetStores.open(store);
         DriverProcess driver = DriverProcess.start(work.resolve(job + "-final.log"),
             args(store, extra, job, guarantee, out, "none:0", "4000"))) {
-      driver.awaitLine(l -> l.startsWith("STARTED"), Duration.ofSeconds(120), "start");
-      await("the store at the end of the input").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-          .until(() -> offsets.read(job).positions().equals(broker.endOffsets(TOPIC)));
+      driver.describeWith(() -> storeState(store, job));
+      driver.awaitLine(l -> l.startsWith("STARTED"), "start");
+      awaitTheEndOfTheInput(driver, offsets, job);
       driver.send("stop");
-      assertThat(driver.awaitExit(Duration.ofSeconds(60))).as("exit code; log %s", driver.log()).isZero();
+      assertThat(driver.awaitExit()).as("exit code; log %s", driver.log()).isZero();
     }
   }
 
-  private static String lastPoint(List<String> lines) {
-    for (int i = lines.size() - 1; i >= 0; i--) {
-      if (lines.get(i).startsWith("POINT")) {
-        return lines.get(i);
-      }
+  /** Waits, while the driver or the store makes progress, until the store holds the end of the input. */
+  private static void awaitTheEndOfTheInput(DriverProcess driver, OffsetStore offsets, String job) {
+    Map<TopicPartition, Long> end = broker.endOffsets(TOPIC);
+    driver.awaitUntil("the store at the end of the input", () -> offsets.read(job).positions().equals(end),
+        () -> offsets.read(job).positions());
+  }
+
+  /** The store's state of {@code job}, for failure messages. */
+  private static String storeState(String store, String job) {
+    try (OffsetStore offsets = OffsetStores.open(store)) {
+      CommittedOffsets c = offsets.read(job);
+      long committed = c.positions().values().stream().mapToLong(Long::longValue).sum();
+      return "store: job " + job + " last batch " + c.lastBatchId() + ", epoch " + c.epoch() + ", " + committed
+          + " of " + PARTITIONS * PER_PARTITION + " records committed";
+    } catch (Exception e) {
+      return "store: could not read job " + job + ": " + e;
     }
-    return "(no batch yet)";
   }
 
   /** The lines of every part file under {@code batchDir}, in part order. */
@@ -189,13 +310,21 @@ class DriverCrashIT {
   }
 
   private static void assertExactlyTheInput(Map<Integer, List<Integer>> seq) {
+    SoftAssertions softly = new SoftAssertions();
+    assertExactlyTheInput(softly, seq);
+    softly.assertAll();
+  }
+
+  private static void assertExactlyTheInput(SoftAssertions softly, Map<Integer, List<Integer>> seq) {
     List<Integer> expected = java.util.stream.IntStream.range(0, PER_PARTITION).boxed().toList();
-    assertThat(seq.keySet()).hasSize(PARTITIONS);
+    softly.assertThat(seq.keySet()).as("partitions in the output").hasSize(PARTITIONS);
     seq.forEach((p, ns) -> {
       Set<Integer> distinct = new HashSet<>(ns);
-      assertThat(ns.size() - distinct.size()).as("duplicates in partition %d", p).isZero();
-      assertThat(PER_PARTITION - distinct.size()).as("losses in partition %d", p).isZero();
-      assertThat(ns).as("order in partition %d", p).isEqualTo(expected);
+      softly.assertThat(ns.size() - distinct.size()).as("duplicates in partition %d", p).isZero();
+      softly.assertThat(PER_PARTITION - distinct.size()).as("losses in partition %d", p).isZero();
+      if (ns.size() == distinct.size()) {
+        softly.assertThat(ns).as("order in partition %d", p).isEqualTo(expected);
+      }
     });
   }
 
@@ -256,38 +385,35 @@ class DriverCrashIT {
   void exactlyOnceWithTheHBaseStoreAndTheHBaseSinkSurvivesTenKills() throws Exception {
     String job = "eo-hbase-hbase";
     TableName sink = TableName.valueOf("tidemark:crash_sink");
-    try (HBaseCluster hbase = HBaseCluster.create().start()) {
-      try (Admin admin = hbase.connection().getAdmin()) {
-        admin.createNamespace(NamespaceDescriptor.create("tidemark").build());
-        admin.createTable(TableDescriptorBuilder.newBuilder(sink)
-            .setColumnFamily(ColumnFamilyDescriptorBuilder.of("d")).build());
-      }
-      String quorum = hbase.configuration().get("hbase.zookeeper.quorum");
-      String port = hbase.configuration().get("hbase.zookeeper.property.clientPort");
-      String store = "hbase://" + hbase.zookeeperQuorum() + "/tidemark:crash_offsets?hbase.create.table=true";
-      runWithKills(store, List.of("--hbase-quorum", quorum, "--hbase-port", port, "--hbase-table",
-          sink.getNameAsString()), job, DeliveryGuarantee.EXACTLY_ONCE, work.resolve("eo-hbase-out"),
-          plan(new Random(SEED + 2), KILLS));
-
-      // rows sort by partition and offset: reading them in order gives each partition's sequence
-      Map<Integer, List<Integer>> seq = new TreeMap<>();
-      long rows = 0;
-      try (Table table = hbase.connection().getTable(sink);
-          ResultScanner scanner = table.getScanner(new Scan().readVersions(Integer.MAX_VALUE))) {
-        for (Result r : scanner) {
-          rows++;
-          assertThat(r.getColumnCells("d".getBytes(StandardCharsets.UTF_8), HBaseRecordWriter.VALUE))
-              .as("versions of one row: a replay rewrites the same cell").hasSize(1);
-          String line = new String(r.getValue("d".getBytes(StandardCharsets.UTF_8), HBaseRecordWriter.VALUE),
-              StandardCharsets.UTF_8);
-          int colon = line.indexOf(':');
-          seq.computeIfAbsent(Integer.parseInt(line.substring(0, colon)), p -> new ArrayList<>())
-              .add(Integer.parseInt(line.substring(colon + 1)));
-        }
-      }
-      assertExactlyTheInput(seq);
-      LOG.info("exactly-once on HBase: {} rows, zero duplicates, zero losses, order kept", rows);
+    HBaseCluster hbase = hbase();
+    try (Admin admin = hbase.connection().getAdmin()) {
+      admin.createTable(TableDescriptorBuilder.newBuilder(sink)
+          .setColumnFamily(ColumnFamilyDescriptorBuilder.of("d")).build());
     }
+    String quorum = hbase.configuration().get("hbase.zookeeper.quorum");
+    String port = hbase.configuration().get("hbase.zookeeper.property.clientPort");
+    runWithKills(hbaseStoreUri(), List.of("--hbase-quorum", quorum, "--hbase-port", port, "--hbase-table",
+        sink.getNameAsString()), job, DeliveryGuarantee.EXACTLY_ONCE, work.resolve("eo-hbase-out"),
+        plan(new Random(SEED + 2), KILLS));
+
+    // rows sort by partition and offset: reading them in order gives each partition's sequence
+    Map<Integer, List<Integer>> seq = new TreeMap<>();
+    long rows = 0;
+    try (Table table = hbase.connection().getTable(sink);
+        ResultScanner scanner = table.getScanner(new Scan().readVersions(Integer.MAX_VALUE))) {
+      for (Result r : scanner) {
+        rows++;
+        assertThat(r.getColumnCells("d".getBytes(StandardCharsets.UTF_8), HBaseRecordWriter.VALUE))
+            .as("versions of one row: a replay rewrites the same cell").hasSize(1);
+        String line = new String(r.getValue("d".getBytes(StandardCharsets.UTF_8), HBaseRecordWriter.VALUE),
+            StandardCharsets.UTF_8);
+        int colon = line.indexOf(':');
+        seq.computeIfAbsent(Integer.parseInt(line.substring(0, colon)), p -> new ArrayList<>())
+            .add(Integer.parseInt(line.substring(colon + 1)));
+      }
+    }
+    assertExactlyTheInput(seq);
+    LOG.info("exactly-once on HBase: {} rows, zero duplicates, zero losses, order kept", rows);
   }
 
   private static long batchId(Path dir) {
@@ -304,24 +430,135 @@ class DriverCrashIT {
     String job = "zombie-zk-file";
     try (DriverProcess first = DriverProcess.start(work.resolve(job + "-first.log"),
         args(job, DeliveryGuarantee.EXACTLY_ONCE, out, "before-output:3", "500"))) {
-      String paused = first.awaitLine(l -> l.startsWith("PAUSED"), Duration.ofSeconds(120), "the first driver's pause");
+      first.describeWith(() -> storeState(storeUri(), job));
+      String paused = first.awaitLine(l -> l.startsWith("PAUSED"), "the first driver's pause");
       try (OffsetStore store = OffsetStores.open(storeUri());
           DriverProcess second = DriverProcess.start(work.resolve(job + "-second.log"),
               args(job, DeliveryGuarantee.EXACTLY_ONCE, out, "none:0", "4000"))) {
-        second.awaitLine(l -> l.startsWith("POINT after-publish"), Duration.ofSeconds(120), "the second's first batch");
+        second.describeWith(() -> storeState(storeUri(), job));
+        second.awaitLine(l -> l.startsWith("POINT after-publish"), "the second's first batch");
         // the first driver, still running, goes on with its batch: its commit must be refused
         first.send("resume");
-        assertThat(first.awaitExit(Duration.ofSeconds(60))).as("the first driver's exit (log %s)", first.log())
-            .isEqualTo(3);
+        assertThat(first.awaitExit()).as("the first driver's exit (log %s)", first.log()).isEqualTo(3);
         assertThat(first.lines()).anyMatch(l -> l.startsWith("FENCED") && l.contains("claimed by another driver"));
         LOG.info("zombie: first driver paused at {}, fenced after the second claimed", paused);
 
-        await("the store at the end of the input").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-            .until(() -> store.read(job).positions().equals(broker.endOffsets(TOPIC)));
+        awaitTheEndOfTheInput(second, store, job);
         second.send("stop");
-        assertThat(second.awaitExit(Duration.ofSeconds(60))).isZero();
+        assertThat(second.awaitExit()).isZero();
       }
     }
     assertExactlyTheInput(sequences(dirs(out, FileBatchSink.BATCH_PREFIX + "\\d{19}")));
+  }
+
+  /** Where the offsets of the zombie tests live. */
+  enum Backend {
+    ZOOKEEPER, HBASE;
+
+    String storeUri() {
+      return this == ZOOKEEPER ? DriverCrashIT.storeUri() : hbaseStoreUri();
+    }
+  }
+
+  /**
+   * A zombie whose batch is exactly the batch its successor already committed: both drivers read
+   * at the same rate from a backlog, so the zombie's batch 2 and the successor's batch 2 cover the
+   * same ranges. The store must fence the zombie at that batch (its epoch is not the one that
+   * committed it): it exits as fenced without publishing or outputting anything, nothing is moved
+   * to {@code _replaced/}, and every record is in the output once. Under exactly-once the zombie
+   * pauses before its output (the commit follows it); under at-most-once after batch 1 (the
+   * commit of batch 2 comes first), and writes straight to {@code e<epoch>-batch-<id>}, so a
+   * second output of a batch would show.
+   */
+  @ParameterizedTest(name = "{0}, {1}")
+  @CsvSource({"ZOOKEEPER, EXACTLY_ONCE", "ZOOKEEPER, AT_MOST_ONCE", "HBASE, EXACTLY_ONCE", "HBASE, AT_MOST_ONCE"})
+  void aZombieRunningTheBatchItsSuccessorCommittedOverTheSameRangesIsFenced(Backend backend,
+      DeliveryGuarantee guarantee) throws Exception {
+    String job = "zombie-same-ranges-" + backend.name().toLowerCase(java.util.Locale.ROOT) + "-"
+        + guarantee.name().toLowerCase(java.util.Locale.ROOT);
+    Path out = work.resolve(job + "-out");
+    String store = backend.storeUri();
+    String rate = "2000"; // both drivers: 1,000 records per partition and batch
+    boolean eo = guarantee == DeliveryGuarantee.EXACTLY_ONCE;
+    SoftAssertions softly = new SoftAssertions();
+    try (DriverProcess zombie = DriverProcess.start(work.resolve(job + "-zombie.log"),
+        args(store, List.of(), job, guarantee, out, eo ? "before-output:3" : "after-publish:2", rate))) {
+      zombie.describeWith(() -> storeState(store, job));
+      zombie.awaitLine(l -> l.startsWith("STARTED epoch"), "start");
+      String paused = zombie.awaitLine(l -> l.startsWith("PAUSED"), "the zombie's pause before the commit of batch 2");
+      assertThat(paused).isEqualTo(eo ? "PAUSED before-output 2" : "PAUSED after-publish 1");
+      long zombieEpoch = epoch(zombie);
+      try (OffsetStore offsets = OffsetStores.open(store);
+          DriverProcess successor = DriverProcess.start(work.resolve(job + "-successor.log"),
+              args(store, List.of(), job, guarantee, out, "after-publish:1", rate))) {
+        successor.describeWith(() -> storeState(store, job));
+        String started = successor.awaitLine(l -> l.startsWith("STARTED"), "start");
+        assertThat(started).isEqualTo("STARTED epoch " + (zombieEpoch + 1) + " next-batch 2");
+        assertThat(successor.awaitLine(l -> l.startsWith("PAUSED"), "the successor's publish of batch 2"))
+            .isEqualTo("PAUSED after-publish 2");
+        // the premise: the successor's batch 2 is the batch the zombie holds (batch 1 ended at 2,000)
+        assertThat(ranges(successor)).as("the successor's batches").contains("RANGES 2 " + expectedRanges(2));
+        assertThat(ranges(zombie)).as("the zombie's batches").contains("RANGES 1 " + expectedRanges(1));
+
+        zombie.send("resume");
+        int exit = zombie.awaitExit();
+        List<String> lines = zombie.lines();
+        LOG.info("{}: the zombie (epoch {}) exited with {}: {}", job, zombieEpoch, exit,
+            lines.stream().filter(l -> l.startsWith("FENCED") || l.startsWith("FAILED")).toList());
+        softly.assertThat(exit).as("the zombie's exit code (3: fenced); log %s", zombie.log()).isEqualTo(3);
+        softly.assertThat(lines.stream().filter(l -> l.startsWith("FENCED")).findFirst().orElse("(no FENCED line)"))
+            .as("the zombie's FENCED line").startsWith("FENCED job " + job + " was claimed by another driver after"
+                + " this one (which holds epoch " + zombieEpoch + "): the store refused batch 2,");
+        List<String> after = lines.subList(Math.max(0, lines.indexOf(paused.replace("PAUSED", "RESUMED"))),
+            lines.size()).stream()
+            .filter(l -> l.startsWith("POINT") || l.startsWith("RANGES")).toList();
+        softly.assertThat(after).as("the zombie's steps after it resumed").doesNotContain("POINT after-commit 2",
+            "POINT after-publish 2");
+        if (eo) {
+          // it did run its output, over the successor's ranges, before its commit was refused
+          softly.assertThat(after).as("the zombie's steps after it resumed").contains("RANGES 2 " + expectedRanges(2));
+        }
+        softly.assertThat(list(out.resolve(FileBatchSink.REPLACED))).as("output moved to %s", FileBatchSink.REPLACED)
+            .isEmpty();
+
+        successor.send("resume");
+        awaitTheEndOfTheInput(successor, offsets, job);
+        successor.send("stop");
+        softly.assertThat(successor.awaitExit()).as("the successor's exit code").isZero();
+      }
+    }
+    List<Path> batches = eo ? dirs(out, FileBatchSink.BATCH_PREFIX + "\\d{19}")
+        : dirs(out, "e\\d+-batch-\\d+").stream().sorted(java.util.Comparator.comparingLong(DriverCrashIT::batchId))
+            .toList();
+    assertExactlyTheInput(softly, sequences(batches));
+    softly.assertAll();
+  }
+
+  /** The driver's {@code RANGES} lines. */
+  private static List<String> ranges(DriverProcess driver) {
+    return driver.lines().stream().filter(l -> l.startsWith("RANGES")).toList();
+  }
+
+  /** The names in {@code dir}; none if it does not exist. */
+  private static List<String> list(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> names = Files.list(dir)) {
+      return names.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  /** Every partition's range of batch {@code batch} at 1,000 records per partition and batch, as CrashTestJob prints it. */
+  private static String expectedRanges(long batch) {
+    return java.util.stream.IntStream.range(0, PARTITIONS)
+        .mapToObj(p -> p + ":" + batch * 1_000 + "-" + (batch + 1) * 1_000)
+        .collect(java.util.stream.Collectors.joining(","));
+  }
+
+  /** The epoch from the driver's STARTED line. */
+  private static long epoch(DriverProcess driver) {
+    String started = driver.lines().stream().filter(l -> l.startsWith("STARTED epoch ")).findFirst().orElseThrow();
+    return Long.parseLong(started.split(" ")[2]);
   }
 }
