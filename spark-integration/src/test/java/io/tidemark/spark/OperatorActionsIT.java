@@ -82,7 +82,7 @@ class OperatorActionsIT {
     try (OffsetStore offsets = OffsetStores.open(store);
         DriverProcess driver = DriverProcess.start(work.resolve(logName), args(store, job, topic, out, "none:0",
             "4000"))) {
-      driver.awaitLine(l -> l.startsWith("STARTED"), Duration.ofSeconds(120), "start");
+      driver.awaitLine(l -> l.startsWith("STARTED"), "start");
       Map<org.apache.kafka.common.TopicPartition, Long> end = broker.endOffsets(topic);
       await("the store at the end of " + topic + " (driver log " + driver.log() + ")").atMost(Duration.ofMinutes(3))
           .pollInterval(Duration.ofMillis(500))
@@ -90,7 +90,7 @@ class OperatorActionsIT {
               .anyMatch(l -> l.startsWith("EXIT")))
           .until(() -> offsets.read(job).positions(), end::equals);
       driver.send("stop");
-      assertThat(driver.awaitExit(Duration.ofSeconds(60))).as("exit code; log %s", driver.log()).isZero();
+      assertThat(driver.awaitExit()).as("exit code; log %s", driver.log()).isZero();
     }
   }
 
@@ -158,7 +158,7 @@ class OperatorActionsIT {
     long batch;
     try (DriverProcess driver = DriverProcess.start(work.resolve(job + "-killed.log"),
         args(store, job, topic, out, "after-commit:3", "100"))) {
-      String paused = driver.awaitLine(l -> l.startsWith("PAUSED"), Duration.ofSeconds(120), "the pause after a commit");
+      String paused = driver.awaitLine(l -> l.startsWith("PAUSED"), "the pause after a commit");
       batch = Long.parseLong(paused.substring(paused.lastIndexOf(' ') + 1));
       driver.kill();
       LOG.info("{}: SIGKILL at {}", job, paused);
@@ -202,7 +202,7 @@ class OperatorActionsIT {
     SparkTestSupport.produce(broker, topic, PARTITIONS, 0, 600);
     try (DriverProcess driver = DriverProcess.start(work.resolve(job + "-first.log"),
         args(from, job, topic, out, "none:0", "100"))) {
-      driver.awaitLine(l -> l.startsWith("STARTED"), Duration.ofSeconds(120), "start");
+      driver.awaitLine(l -> l.startsWith("STARTED"), "start");
       try (OffsetStore offsets = OffsetStores.open(from)) {
         Map<org.apache.kafka.common.TopicPartition, Long> end = broker.endOffsets(topic);
         await("the old store at the end of the input").atMost(Duration.ofMinutes(3))
@@ -210,7 +210,7 @@ class OperatorActionsIT {
         assertThat(offsets.read(job).lastBatchId().orElseThrow()).as("batches on the old store").isPositive();
       }
       driver.send("stop");
-      assertThat(driver.awaitExit(Duration.ofSeconds(60))).as("exit code; log %s", driver.log()).isZero();
+      assertThat(driver.awaitExit()).as("exit code; log %s", driver.log()).isZero();
     }
     assertExactly(out, 600);
 
