@@ -92,13 +92,7 @@ class DriverCrashIT {
 
   @BeforeAll
   static void input() throws IOException {
-    work = Path.of("crash-test").toAbsolutePath();
-    if (Files.exists(work)) {
-      try (Stream<Path> old = Files.walk(work)) {
-        old.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
-    Files.createDirectories(work);
+    work = SparkTestSupport.freshDirectory("crash-test");
     broker.createTopic(TOPIC, PARTITIONS);
     for (int from = 0; from < PER_PARTITION; from += 2_500) {
       SparkTestSupport.produce(broker, TOPIC, PARTITIONS, from, 2_500);
