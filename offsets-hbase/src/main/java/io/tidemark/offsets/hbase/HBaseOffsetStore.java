@@ -205,6 +205,7 @@ public final class HBaseOffsetStore implements OffsetStore {
     open(commit.job());
     String job = commit.job();
     String[] sent = {null};
+    long[] sentSeq = {-1};
     Put[] sentHistory = {null};
     return retrying("commit batch " + commit.batchId() + " of job " + job, table -> {
       Snapshot s = cache.get(job);
@@ -213,8 +214,9 @@ public final class HBaseOffsetStore implements OffsetStore {
         s = readSnapshot(table, job);
       }
       for (int attempt = 0; ; attempt++) {
-        if (sent[0] != null && s.token().equals(sent[0])) {
-          // an attempt of ours whose answer was lost (or that the client retried) did apply
+        if (sent[0] != null && holds(table, job, s, sentSeq[0], sent[0])) {
+          // an attempt of ours whose answer was lost (or that the client retried) did apply; other
+          // writers may have built on it since
           table.put(sentHistory[0]);
           cache.put(job, s);
           return CommitResult.APPLIED;
@@ -250,23 +252,51 @@ public final class HBaseOffsetStore implements OffsetStore {
         Put head = headPut(job, s, apply.next(), entry, token, changes);
         Put history = historyPut(job, s.seq() + 1, token, s.token(), entry, "commit", apply.next(), changes);
         sent[0] = token;
+        sentSeq[0] = s.seq() + 1;
         sentHistory[0] = history;
         if (compareAndSet(table, s, history, RowMutations.of(List.of(head)))) {
           cache.put(job, new Snapshot(apply.next(), s.seq() + 1, token, s.token(), Optional.of(commit),
               Optional.of(entry)));
           return CommitResult.APPLIED;
         }
-        long sentSeq = s.seq() + 1;
         cache.remove(job);
         s = readSnapshot(table, job);
         fresh = true;
-        deleteIfOffTheChain(table, s, sentSeq, token, history);
+        deleteIfOffTheChain(table, s, sentSeq[0], token, history);
         if (attempt > 10) {
           throw new OffsetStoreException("job " + job + " changed under " + attempt + " attempts to commit batch "
               + commit.batchId());
         }
       }
     });
+  }
+
+  /**
+   * Whether the state written under {@code token} as entry {@code seq} is {@code s} or one of the
+   * states {@code s} was built on: each history row names the token of the one before it, so the
+   * chain is walked back from {@code s}'s head, one row per write since. A row gone to the TTL
+   * ends the walk with false.
+   */
+  private static boolean holds(Table table, String job, Snapshot s, long seq, String token) throws IOException {
+    long at = s.seq();
+    String tokenAt = s.token();
+    while (at > seq) {
+      // entry at names the token of entry at - 1: the head for the newest, history rows before it
+      Optional<String> before = at == s.seq() ? Optional.of(s.prev()) : previousOf(table, job, at, tokenAt);
+      if (before.isEmpty() || before.get().equals(Schema.NO_TOKEN)) {
+        return false;
+      }
+      tokenAt = before.get();
+      at--;
+    }
+    return at == seq && tokenAt.equals(token);
+  }
+
+  /** The token that history row {@code seq} written under {@code token} names as the one before it. */
+  private static Optional<String> previousOf(Table table, String job, long seq, String token) throws IOException {
+    Result r = table.get(new Get(Schema.historyRow(job, seq, token)).addColumn(Schema.HISTORY, Schema.PREV));
+    byte[] prev = r.getValue(Schema.HISTORY, Schema.PREV);
+    return prev == null ? Optional.empty() : Optional.of(Schema.text(prev));
   }
 
   /**
@@ -442,6 +472,7 @@ public final class HBaseOffsetStore implements OffsetStore {
     open(job);
     Instant now = clock.instant();
     String[] sent = {null};
+    long[] sentSeq = {-1};
     CommitRules.Rewind[] sentRewind = {null};
     Put[] sentHistory = {null};
     return retrying("rewind job " + job, table -> {
@@ -451,11 +482,14 @@ public final class HBaseOffsetStore implements OffsetStore {
         if (!s.exists()) {
           throw new NoSuchJobException("job " + job + " is not in " + description() + "; known jobs: " + listJobs());
         }
-        if (sent[0] != null && s.token().equals(sent[0])) {
-          table.put(sentHistory[0]); // its history row may be what failed
-          return sentRewind[0].next(); // a rewind of ours whose answer was lost did apply
+        if (sent[0] != null && holds(table, job, s, sentSeq[0], sent[0])) {
+          // a rewind of ours whose answer was lost did apply (others may have written since); its
+          // history row may be what failed
+          table.put(sentHistory[0]);
+          return sentRewind[0].next();
         }
-        CommitRules.Rewind r = CommitRules.rewind(s.offsets(), target, readHistory(table, job, s, 100_000), now);
+        Snapshot at = s;
+        CommitRules.Rewind r = CommitRules.rewind(s.offsets(), target, limit -> readHistory(table, job, at, limit), now);
         String token = newToken();
         Put head = headPut(job, s, r.next(), r.entry(), token, r.next().positions());
         Delete dropped = new Delete(head.getRow());
@@ -466,6 +500,7 @@ public final class HBaseOffsetStore implements OffsetStore {
         Put history = historyPut(job, s.seq() + 1, token, s.token(), r.entry(), "rewind", r.next(),
             r.next().positions());
         sent[0] = token;
+        sentSeq[0] = s.seq() + 1;
         sentRewind[0] = r;
         sentHistory[0] = history;
         if (compareAndSet(table, s, history, mutations)) {

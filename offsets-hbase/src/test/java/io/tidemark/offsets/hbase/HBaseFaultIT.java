@@ -144,6 +144,79 @@ class HBaseFaultIT {
     }
   }
 
+  /**
+   * A store whose armed fault, after its batch applied, lets {@code other} write through
+   * {@code meanwhile}, then loses the answer.
+   */
+  private static HBaseOffsetStore answerLostAfter(AtomicBoolean armed, Runnable meanwhile) {
+    return store(new HBaseOffsetStore.Faults() {
+      @Override
+      public void afterApplied(Table table) throws IOException {
+        if (armed.getAndSet(false)) {
+          meanwhile.run();
+          throw new IOException("test: the answer of an applied batch is lost");
+        }
+      }
+    });
+  }
+
+  @Test
+  void aCommitWhoseAnswerIsLostIsAppliedEvenWhenASuccessorClaimedAndCommittedSince() {
+    AtomicBoolean armed = new AtomicBoolean(false);
+    AtomicLong successorEpoch = new AtomicLong();
+    try (HBaseOffsetStore successor = store(HBaseOffsetStore.Faults.NONE);
+        HBaseOffsetStore first = answerLostAfter(armed, () -> {
+          successorEpoch.set(successor.claim("lost-successor"));
+          successor.commit(CommitStream.batch("lost-successor", 2, successorEpoch.get()));
+        })) {
+      long epoch = first.claim("lost-successor");
+      assertThat(first.commit(CommitStream.batch("lost-successor", 0, epoch))).isEqualTo(CommitResult.APPLIED);
+      armed.set(true);
+
+      assertThat(first.commit(CommitStream.batch("lost-successor", 1, epoch))).isEqualTo(CommitResult.APPLIED);
+
+      assertThat(armed).as("the fault fired").isFalse();
+      assertThat(successor.read("lost-successor").positions()).isEqualTo(CommitStream.positionsAfter(2));
+      assertThat(successor.history("lost-successor", 10))
+          .extracting(e -> ((HistoryEntry.Committed) e).commit().batchId()).containsExactly(2L, 1L, 0L);
+      // its next batch is refused: it is fenced
+      assertThatThrownBy(() -> first.commit(CommitStream.batch("lost-successor", 3, epoch)))
+          .isInstanceOfSatisfying(OffsetConflictException.class,
+              e -> assertThat(e.conflict()).isEqualTo(OffsetConflictException.Conflict.STALE_EPOCH));
+      assertThat(successor.commit(CommitStream.batch("lost-successor", 3, successorEpoch.get())))
+          .isEqualTo(CommitResult.APPLIED);
+    }
+  }
+
+  @Test
+  void aRewindWhoseAnswerIsLostIsNotAppliedAgainWhenAnotherDriverWroteSince() {
+    AtomicBoolean armed = new AtomicBoolean(false);
+    try (HBaseOffsetStore driver = store(HBaseOffsetStore.Faults.NONE);
+        HBaseOffsetStore operator = answerLostAfter(armed, () -> {
+          // the rewind to batch 0 is applied; a driver restarts from it and commits batch 1 again
+          long e = driver.claim("rewind-successor");
+          driver.commit(CommitStream.batch("rewind-successor", 1, e));
+        })) {
+      long epoch = operator.claim("rewind-successor");
+      for (long id = 0; id < 3; id++) {
+        operator.commit(CommitStream.batch("rewind-successor", id, epoch));
+      }
+      armed.set(true);
+
+      CommittedOffsets rewound = operator.rewind("rewind-successor", RewindTarget.toBatch(0));
+
+      assertThat(armed).as("the fault fired").isFalse();
+      assertThat(rewound.epoch()).isEqualTo(epoch + 1);
+      assertThat(rewound.positions()).isEqualTo(CommitStream.positionsAfter(0));
+      CommittedOffsets stored = driver.read("rewind-successor");
+      assertThat(stored.epoch()).as("one rewind and one claim since epoch %d", epoch).isEqualTo(epoch + 2);
+      assertThat(stored.lastBatchId()).hasValue(1);
+      assertThat(stored.positions()).isEqualTo(CommitStream.positionsAfter(1));
+      assertThat(driver.history("rewind-successor", 10)).filteredOn(e -> e instanceof HistoryEntry.Rewound)
+          .hasSize(1);
+    }
+  }
+
   private static int historyRows(String job) {
     int rows = 0;
     try (Table table = hbase.connection().getTable(TABLE);
