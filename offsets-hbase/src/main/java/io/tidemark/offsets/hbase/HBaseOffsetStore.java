@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -173,6 +174,10 @@ public final class HBaseOffsetStore implements OffsetStore {
     String where = tableName + " row " + Schema.text(row);
     long epoch = Schema.number(r.getValue(Schema.HEAD, Schema.EPOCH), where + " h:epoch");
     long seq = Schema.number(r.getValue(Schema.HEAD, Schema.SEQ), where + " h:seq");
+    if (seq == Schema.DELETED) { // the tombstone of a deleted job: its epoch goes on
+      return new Snapshot(CommittedOffsets.none(job, epoch), -1, Schema.NO_TOKEN, Schema.NO_TOKEN, Optional.empty(),
+          Optional.empty());
+    }
     OptionalLong batch = Schema.optionalNumber(r.getValue(Schema.HEAD, Schema.BATCH), where + " h:batch");
     Optional<Instant> time = Schema.time(r.getValue(Schema.HEAD, Schema.TIME), where + " h:time");
     byte[] tokenValue = r.getValue(Schema.HEAD, Schema.TOKEN);
@@ -182,10 +187,14 @@ public final class HBaseOffsetStore implements OffsetStore {
     Map<TopicPartition, Long> positions = new HashMap<>();
     NavigableMap<byte[], byte[]> cells = r.getFamilyMap(Schema.POSITIONS);
     if (cells != null) {
-      cells.forEach((q, v) -> positions.put(Schema.partitionOf(q, where), Schema.number(v, where + " p:" + Schema.text(q))));
+      cells.forEach((q, v) -> {
+        if (v.length > 0) { // a blank position is one a delete cleared
+          positions.put(Schema.partitionOf(q, where), Schema.number(v, where + " p:" + Schema.text(q)));
+        }
+      });
     }
     byte[] entryValue = r.getValue(Schema.HEAD, Schema.ENTRY);
-    Optional<HistoryEntry> entry = entryValue == null ? Optional.empty()
+    Optional<HistoryEntry> entry = entryValue == null || entryValue.length == 0 ? Optional.empty()
         : Optional.of(HistoryText.decodeBytes(entryValue, where + " h:entry"));
     Optional<OffsetCommit> last = entry.filter(e -> e instanceof HistoryEntry.Committed)
         .map(e -> ((HistoryEntry.Committed) e).commit());
@@ -317,16 +326,19 @@ public final class HBaseOffsetStore implements OffsetStore {
    */
   private boolean compareAndSet(Table table, Snapshot s, Put history, RowMutations head)
       throws IOException, InterruptedException {
-    FilterList expected = new FilterList(FilterList.Operator.MUST_PASS_ALL,
-        matching(Schema.SEQ, Schema.number(s.seq())), matching(Schema.EPOCH, Schema.number(s.offsets().epoch())),
-        // tokens are random: a job deleted and created again never matches a state read before
-        matching(Schema.TOKEN, Schema.bytes(s.token())));
-    CheckAndMutate cas = CheckAndMutate.newBuilder(head.getRow()).ifMatches(expected).build(head);
+    CheckAndMutate cas = CheckAndMutate.newBuilder(head.getRow()).ifMatches(unchanged(s)).build(head);
     Object[] results = new Object[2];
     faults.beforeSend(table);
     table.batch(List.of(history, cas), results);
     faults.afterApplied(table);
     return ((CheckAndMutateResult) results[1]).isSuccess();
+  }
+
+  /** The condition that the head row is still the state {@code s} read. */
+  private static FilterList unchanged(Snapshot s) {
+    return new FilterList(FilterList.Operator.MUST_PASS_ALL,
+        matching(Schema.SEQ, Schema.number(s.seq())), matching(Schema.EPOCH, Schema.number(s.offsets().epoch())),
+        matching(Schema.TOKEN, Schema.bytes(s.token())));
   }
 
   private static SingleColumnValueFilter matching(byte[] qualifier, byte[] value) {
@@ -383,23 +395,22 @@ public final class HBaseOffsetStore implements OffsetStore {
     return retrying("claim job " + job, table -> {
       for (int attempt = 0; ; attempt++) {
         cache.remove(job);
-        Result r = table.get(new Get(row).addColumn(Schema.HEAD, Schema.EPOCH));
+        Result r = table.get(new Get(row).addColumn(Schema.HEAD, Schema.EPOCH).addColumn(Schema.HEAD, Schema.SEQ));
         byte[] current = r.getValue(Schema.HEAD, Schema.EPOCH);
         if (current == null) {
-          Put first = new Put(row).addColumn(Schema.HEAD, Schema.EPOCH, Schema.number(1))
-              .addColumn(Schema.HEAD, Schema.SEQ, Schema.number(0))
-              .addColumn(Schema.HEAD, Schema.BATCH, Schema.optionalNumber(OptionalLong.empty()))
-              .addColumn(Schema.HEAD, Schema.TIME, Schema.time(Optional.empty()))
-              .addColumn(Schema.HEAD, Schema.TOKEN, Schema.bytes(Schema.NO_TOKEN))
-              .addColumn(Schema.HEAD, Schema.PREV, Schema.bytes(Schema.NO_TOKEN));
-          if (table.checkAndMutate(CheckAndMutate.newBuilder(row).ifNotExists(Schema.HEAD, Schema.EPOCH).build(first))
-              .isSuccess()) {
+          if (table.checkAndMutate(CheckAndMutate.newBuilder(row).ifNotExists(Schema.HEAD, Schema.EPOCH)
+              .build(emptyHead(row, 1, 0))).isSuccess()) {
             return 1L;
           }
         } else {
-          long epoch = Schema.number(current, tableName + " row " + job + "/head h:epoch");
+          String where = tableName + " row " + job + "/head";
+          long epoch = Schema.number(current, where + " h:epoch");
+          boolean deleted = Schema.number(r.getValue(Schema.HEAD, Schema.SEQ), where + " h:seq") == Schema.DELETED;
+          // a deleted job starts again, empty, above the epoch its delete took
+          Put next = deleted ? emptyHead(row, epoch + 1, 0)
+              : new Put(row).addColumn(Schema.HEAD, Schema.EPOCH, Schema.number(epoch + 1));
           if (table.checkAndMutate(CheckAndMutate.newBuilder(row).ifEquals(Schema.HEAD, Schema.EPOCH, current)
-              .build(new Put(row).addColumn(Schema.HEAD, Schema.EPOCH, Schema.number(epoch + 1)))).isSuccess()) {
+              .build(next)).isSuccess()) {
             return epoch + 1;
           }
         }
@@ -408,6 +419,20 @@ public final class HBaseOffsetStore implements OffsetStore {
         }
       }
     });
+  }
+
+  /**
+   * A head of no batch and no positions at {@code epoch}: a claimed job before its first commit
+   * ({@code seq} 0), or the tombstone of a deleted one ({@link Schema#DELETED}).
+   */
+  private static Put emptyHead(byte[] row, long epoch, long seq) {
+    return new Put(row).addColumn(Schema.HEAD, Schema.EPOCH, Schema.number(epoch))
+        .addColumn(Schema.HEAD, Schema.SEQ, Schema.number(seq))
+        .addColumn(Schema.HEAD, Schema.BATCH, Schema.optionalNumber(OptionalLong.empty()))
+        .addColumn(Schema.HEAD, Schema.TIME, Schema.time(Optional.empty()))
+        .addColumn(Schema.HEAD, Schema.TOKEN, Schema.bytes(Schema.NO_TOKEN))
+        .addColumn(Schema.HEAD, Schema.PREV, Schema.bytes(Schema.NO_TOKEN))
+        .addColumn(Schema.HEAD, Schema.ENTRY, Schema.BLANK);
   }
 
   @Override
@@ -523,10 +548,10 @@ public final class HBaseOffsetStore implements OffsetStore {
     open(null);
     return retrying("list jobs", table -> {
       Set<String> jobs = new TreeSet<>();
-      try (ResultScanner rows = table.getScanner(new Scan().addColumn(Schema.HEAD, Schema.EPOCH))) {
+      try (ResultScanner rows = table.getScanner(new Scan().addColumn(Schema.HEAD, Schema.SEQ))) {
         for (Result r : rows) {
           String key = Schema.text(r.getRow());
-          if (key.endsWith("/head")) {
+          if (key.endsWith("/head") && !Arrays.equals(r.getValue(Schema.HEAD, Schema.SEQ), Schema.number(Schema.DELETED))) {
             jobs.add(key.substring(0, key.length() - "/head".length()));
           }
         }
@@ -540,10 +565,29 @@ public final class HBaseOffsetStore implements OffsetStore {
     open(job);
     cache.remove(job);
     return retrying("delete job " + job, table -> {
-      byte[] row = Schema.headRow(job);
-      boolean existed = table.exists(new Get(row));
-      // the head first: the job disappears for readers and writers at once; its history after
-      table.delete(new Delete(row));
+      boolean existed = false;
+      // the head first: the job disappears for readers and writers at once; its history after. The
+      // head becomes a tombstone at an epoch of its own, which fences the job's driver and from
+      // which a later claim goes on. It is written with Puts only: a delete marker would hide a
+      // claim's Put made in the same millisecond.
+      for (int attempt = 0; ; attempt++) {
+        Snapshot s = readSnapshot(table, job);
+        if (!s.exists()) {
+          break;
+        }
+        Put tombstone = emptyHead(Schema.headRow(job), s.offsets().epoch() + 1, Schema.DELETED);
+        s.offsets().positions().keySet().forEach(tp -> tombstone.addColumn(Schema.POSITIONS, Schema.column(tp),
+            Schema.BLANK));
+        if (table.checkAndMutate(CheckAndMutate.newBuilder(tombstone.getRow()).ifMatches(unchanged(s))
+            .build(tombstone)).isSuccess()) {
+          existed = true;
+          break;
+        }
+        if (attempt > 50) {
+          throw new OffsetStoreException("could not delete job " + job + ": it changed under " + attempt
+              + " attempts");
+        }
+      }
       byte[] prefix = Schema.historyPrefix(job);
       List<Delete> deletes = new ArrayList<>();
       try (ResultScanner rows = table.getScanner(new Scan().withStartRow(prefix).withStopRow(stopRowOf(prefix))

@@ -16,10 +16,4 @@ class HBaseOffsetStoreContractIT extends OffsetStoreContractTest {
   protected OffsetStore openStore() {
     return OffsetStores.open("hbase://" + hbase.zookeeperQuorum() + "/tidemark:contract?hbase.create.table=true");
   }
-
-  /** Not yet: a delete removes the job's epoch with the rest of it. */
-  @Override
-  protected boolean keepsEpochsAcrossDelete() {
-    return false;
-  }
 }

@@ -33,6 +33,10 @@ import org.apache.kafka.common.TopicPartition;
  * {@code token} and the previous one by {@code prev}: history is the chain from the head, so a
  * history row whose commit lost its compare-and-set (or whose write raced another writer's) is
  * never mistaken for history.
+ *
+ * <p>A deleted job keeps its head row as a tombstone: {@code h:seq} is {@code -1}, {@code h:epoch}
+ * the epoch the delete took (which fences the job's driver) and every other column blank. A
+ * claim creates the job again at the next epoch, so epochs never repeat for a job id.
  */
 public final class Schema {
   private Schema() {}
@@ -55,6 +59,10 @@ public final class Schema {
 
   /** The token of "no history entry". */
   public static final String NO_TOKEN = "-";
+  /** The {@code h:seq} of a deleted job's head, the tombstone that keeps its epoch. */
+  public static final long DELETED = -1;
+  /** The value of a column a delete cleared: a position, or the entry of a head of no commit. */
+  public static final byte[] BLANK = new byte[0];
 
   /** The head row of {@code job}. */
   public static byte[] headRow(String job) {
