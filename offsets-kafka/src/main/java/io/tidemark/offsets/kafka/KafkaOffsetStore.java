@@ -91,6 +91,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>An epoch claimed before the first commit lives only in the claiming instance.</b>
  *       Kafka keeps no offsets for a group without positions, so two drivers starting a new job
  *       at once both get epoch 1; the job's first commit writes it into the group.
+ *   <li><b>A delete removes the job's epoch with its group.</b> Kafka keeps nothing for a group
+ *       without offsets, so a claim after {@link #delete} starts again at epoch 1 and may repeat
+ *       the epoch of a driver that still runs; stop the job's drivers before deleting it (the
+ *       command line's {@code delete} refuses while one looks alive).
  *   <li><b>History is the last batch only</b> ({@link #history} returns at most one entry, none
  *       after a rewind): a rewind to an earlier batch than the last one's predecessor is refused;
  *       a rewind to explicit offsets always works.

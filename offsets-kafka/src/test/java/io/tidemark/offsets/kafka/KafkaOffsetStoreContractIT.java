@@ -49,7 +49,10 @@ class KafkaOffsetStoreContractIT extends OffsetStoreContractTest {
     return false;
   }
 
-  /** Not yet: a delete removes the job's epoch with the rest of it. */
+  /**
+   * A delete removes the consumer group, and Kafka keeps nothing for a group without offsets, so
+   * the epoch goes with it: a limit this store documents, with the other cross-process ones.
+   */
   @Override
   protected boolean keepsEpochsAcrossDelete() {
     return false;
