@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tidemark.offsets.CommittedOffsets;
 import io.tidemark.offsets.OffsetCommit;
 import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.OffsetStores;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -31,9 +35,15 @@ class TidemarkScriptIT {
   private record Run(int code, String out, String err) {}
 
   private static Run tidemark(String... args) throws IOException, InterruptedException {
+    return tidemark(Map.of(), args);
+  }
+
+  private static Run tidemark(Map<String, String> environment, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(ROOT.resolve("bin/tidemark").toString()));
     command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).directory(ROOT.toFile()).start();
+    ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile());
+    builder.environment().putAll(environment);
+    Process p = builder.start();
     p.getOutputStream().close();
     // the outputs are small; read them after the exit, with a bound on the wait
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
@@ -78,5 +88,58 @@ class TidemarkScriptIT {
         "zk.operation.deadline=1s", "--store-config", "zk.connection.timeout=500ms");
     assertThat(down.code()).as(down.err()).isEqualTo(ExitCodes.UNAVAILABLE);
     assertThat(down.err()).contains("did not accept a connection");
+  }
+
+  /**
+   * A rewind reads only the history it needs. The job has 20,000 batches of 200 partitions, each
+   * with 1,500 characters of metadata, in its history (far more than 256 MB once read); in a command-line JVM of 256 MB the dry run and
+   * the rewind to a batch near the newest, and a reset to the positions of a file, all succeed.
+   */
+  @Test
+  void aRewindOfAJobWithALongHistoryRunsInAJvmOf256Megabytes() throws Exception {
+    int batches = 20_000;
+    int partitions = 200;
+    String manifest = "part-".repeat(300); // 1,500 characters of output metadata per batch
+    String store = "file:" + dir.resolve("offsets") + "?history.max.entries=" + (batches + 10) + "&file.fsync=false";
+    Map<TopicPartition, Long> starts = new HashMap<>();
+    for (int p = 0; p < partitions; p++) {
+      starts.put(new TopicPartition("clicks", p), 0L);
+    }
+    Instant first = Instant.parse("2026-11-02T00:00:00Z"); // long ago for the live-driver check
+    try (OffsetStore s = OffsetStores.open(store)) {
+      long epoch = s.claim("clickstream");
+      for (long id = 0; id < batches; id++) {
+        OffsetCommit.Builder b = OffsetCommit.builder("clickstream", id, epoch).commitTime(first.plusSeconds(id))
+            .metadata("manifest", manifest);
+        for (int p = 0; p < partitions; p++) {
+          b.range("clicks", p, id * 10, id * 10 + 10);
+        }
+        s.commit((id == 0 ? b.starts(starts) : b).build());
+      }
+      assertThat(s.history("clickstream", batches + 10)).hasSize(batches);
+    }
+    Map<String, String> smallHeap = Map.of("TIDEMARK_JAVA_OPTS", "-Xmx256m");
+    long target = batches - 3;
+
+    Run dryRun = tidemark(smallHeap, "offsets", "rewind", "--store", store, "--job", "clickstream", "--to-batch",
+        Long.toString(target));
+    assertThat(dryRun.code()).as(dryRun.err()).isZero();
+    assertThat(dryRun.out()).contains("would rewind job clickstream from batch " + (batches - 1) + " to batch " + target);
+
+    Run rewind = tidemark(smallHeap, "offsets", "rewind", "--store", store, "--job", "clickstream", "--to-batch",
+        Long.toString(target), "--execute");
+    assertThat(rewind.code()).as(rewind.err()).isZero();
+    Path positions = dir.resolve("positions.csv");
+    Files.writeString(positions, "clicks,0,5\n");
+    Run reset = tidemark(smallHeap, "offsets", "reset", "--store", store, "--job", "clickstream", "--from-file",
+        positions.toString(), "--execute", "--force");
+    assertThat(reset.code()).as(reset.err()).isZero();
+
+    try (OffsetStore s = OffsetStores.open(store)) {
+      CommittedOffsets after = s.read("clickstream");
+      assertThat(after.lastBatchId()).hasValue(target);
+      assertThat(after.positions()).hasSize(partitions).containsEntry(new TopicPartition("clicks", 0), 5L)
+          .containsEntry(new TopicPartition("clicks", 1), target * 10 + 10);
+    }
   }
 }
