@@ -219,17 +219,11 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
   }
 
   /**
-   * Whether {@code commit} itself is in the job's history: a transaction of ours whose answer was
-   * lost applied, and other writers moved the job on since. Reads back from the newest entry to the
-   * first one written under an older epoch than the commit's (epochs never go down along the history).
+   * Whether {@code entry} is among the job's history entries written under {@code epoch} or later:
+   * a transaction of ours whose answer was lost applied, and other writers moved the job on since.
+   * Reads back from the newest entry to the first one written under an older epoch (epochs never
+   * go down along the history).
    */
-  private boolean appliedEarlier(ZooKeeper zk, String job, Snapshot s, OffsetCommit commit)
-      throws KeeperException, InterruptedException {
-    HistoryEntry ours = new HistoryEntry.Committed(commit);
-    return inHistorySince(zk, job, s, ours, commit.epoch());
-  }
-
-  /** Whether {@code entry} is among the job's history entries written under {@code epoch} or later. */
   private boolean inHistorySince(ZooKeeper zk, String job, Snapshot s, HistoryEntry entry, long epoch)
       throws KeeperException, InterruptedException {
     for (long seq = s.head().historySeq(); seq >= s.head().historyFirst(); seq--) {
@@ -280,7 +274,7 @@ public final class ZooKeeperOffsetStore implements OffsetStore {
           d = CommitRules.check(s.offsets(), s.lastCommit(), commit);
         } catch (OffsetConflictException e) {
           if (fresh) {
-            if (sent[0] && appliedEarlier(zk, job, s, commit)) {
+            if (sent[0] && inHistorySince(zk, job, s, new HistoryEntry.Committed(commit), commit.epoch())) {
               return CommitResult.APPLIED; // ours, its answer lost; another driver has written since
             }
             throw e;
