@@ -306,7 +306,10 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, A
 
   /**
    * Creates a topic with topic-level {@code configs} (see Kafka's {@link TopicConfig}) and waits
-   * until the broker's metadata lists it with a leader for every partition.
+   * until the broker's metadata lists it with a leader for every partition, and the leader serves
+   * every partition: metadata can name the broker leader before it takes the partition on, and a
+   * producer sent there first may then never recover (its idempotent batches are refused as out of
+   * sequence until they expire).
    */
   public void createTopic(String topic, int partitions, Map<String, String> configs) {
     NewTopic newTopic = new NewTopic(topic, partitions, (short) 1).configs(configs);
@@ -315,6 +318,9 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, A
         get(admin().listTopics().names(), "list topics").contains(topic)
             && get(admin().describeTopics(List.of(topic)).allTopicNames(), "describe topic " + topic).get(topic)
                 .partitions().stream().filter(p -> p.leader() != null && !p.leader().isEmpty()).count() == partitions);
+    // a list-offsets request is answered by the partition's leader only once it leads it
+    awaitMetadata("the leader of topic " + topic + " to serve its " + partitions + " partitions",
+        () -> endOffsets(topic).size() == partitions);
   }
 
   private static void awaitMetadata(String what, java.util.function.BooleanSupplier condition) {
