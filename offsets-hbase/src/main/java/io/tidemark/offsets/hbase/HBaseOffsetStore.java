@@ -23,7 +23,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -77,8 +76,12 @@ import org.slf4j.LoggerFactory;
  * until its deadline, then throws {@link StoreUnavailableException} naming the cluster and the
  * cause. Each commit carries a random token that the head keeps; a commit whose outcome is
  * unknown (the RPC failed, or the HBase client's own retry of an applied compare-and-set came
- * back "not applied") is resolved by reading the head: if it holds the token, the commit
- * applied and reports {@link CommitResult#APPLIED}; it is never applied twice.
+ * back "not applied") is resolved by reading the head: if it holds the token, or a later write
+ * names the token as the one before it, the commit applied and reports
+ * {@link CommitResult#APPLIED}; it is never applied twice.
+ *
+ * <p>A delete leaves the head row as a tombstone that keeps the job's epoch, so epochs never
+ * repeat for a job id (see {@link Schema}).
  *
  * <p>Thread-safe: operations are serialised per store instance; several instances (or
  * processes) are kept consistent by the compare-and-set.
@@ -158,9 +161,9 @@ public final class HBaseOffsetStore implements OffsetStore {
   // ---- the state of one job, as one Get of its head row reads it (HBase reads a row atomically)
 
   private record Snapshot(CommittedOffsets offsets, long seq, String token, String prev,
-      Optional<OffsetCommit> lastCommit, Optional<HistoryEntry> lastEntry) {
+      Optional<OffsetCommit> lastCommit, Optional<HistoryEntry> lastEntry, boolean tombstone) {
     boolean exists() {
-      return seq >= 0;
+      return seq >= 0 && !tombstone;
     }
   }
 
@@ -169,26 +172,26 @@ public final class HBaseOffsetStore implements OffsetStore {
     Result r = table.get(new Get(row).addFamily(Schema.HEAD).addFamily(Schema.POSITIONS));
     if (r.isEmpty() || r.getValue(Schema.HEAD, Schema.EPOCH) == null) {
       return new Snapshot(CommittedOffsets.none(job, 0), -1, Schema.NO_TOKEN, Schema.NO_TOKEN, Optional.empty(),
-          Optional.empty());
+          Optional.empty(), false);
     }
     String where = tableName + " row " + Schema.text(row);
     long epoch = Schema.number(r.getValue(Schema.HEAD, Schema.EPOCH), where + " h:epoch");
     long seq = Schema.number(r.getValue(Schema.HEAD, Schema.SEQ), where + " h:seq");
-    if (seq == Schema.DELETED) { // the tombstone of a deleted job: its epoch goes on
-      return new Snapshot(CommittedOffsets.none(job, epoch), -1, Schema.NO_TOKEN, Schema.NO_TOKEN, Optional.empty(),
-          Optional.empty());
+    byte[] tokenValue = r.getValue(Schema.HEAD, Schema.TOKEN);
+    String token = tokenValue == null ? Schema.NO_TOKEN : Schema.text(tokenValue);
+    if (Schema.isTombstone(r)) { // a deleted job: its epoch and sequence number go on
+      return new Snapshot(CommittedOffsets.none(job, epoch), seq, token, Schema.NO_TOKEN, Optional.empty(),
+          Optional.empty(), true);
     }
     OptionalLong batch = Schema.optionalNumber(r.getValue(Schema.HEAD, Schema.BATCH), where + " h:batch");
     Optional<Instant> time = Schema.time(r.getValue(Schema.HEAD, Schema.TIME), where + " h:time");
-    byte[] tokenValue = r.getValue(Schema.HEAD, Schema.TOKEN);
-    String token = tokenValue == null ? Schema.NO_TOKEN : Schema.text(tokenValue);
     byte[] prevValue = r.getValue(Schema.HEAD, Schema.PREV);
     String prev = prevValue == null ? Schema.NO_TOKEN : Schema.text(prevValue);
     Map<TopicPartition, Long> positions = new HashMap<>();
     NavigableMap<byte[], byte[]> cells = r.getFamilyMap(Schema.POSITIONS);
     if (cells != null) {
       cells.forEach((q, v) -> {
-        if (v.length > 0) { // a blank position is one a delete cleared
+        if (v.length > 0) { // a blank position is one a delete or a rewind cleared
           positions.put(Schema.partitionOf(q, where), Schema.number(v, where + " p:" + Schema.text(q)));
         }
       });
@@ -198,7 +201,8 @@ public final class HBaseOffsetStore implements OffsetStore {
         : Optional.of(HistoryText.decodeBytes(entryValue, where + " h:entry"));
     Optional<OffsetCommit> last = entry.filter(e -> e instanceof HistoryEntry.Committed)
         .map(e -> ((HistoryEntry.Committed) e).commit());
-    return new Snapshot(CommittedOffsets.of(job, positions, batch, epoch, time), seq, token, prev, last, entry);
+    return new Snapshot(CommittedOffsets.of(job, positions, batch, epoch, time), seq, token, prev, last, entry,
+        false);
   }
 
   // ---- the OffsetStore contract
@@ -265,7 +269,7 @@ public final class HBaseOffsetStore implements OffsetStore {
         sentHistory[0] = history;
         if (compareAndSet(table, s, history, RowMutations.of(List.of(head)))) {
           cache.put(job, new Snapshot(apply.next(), s.seq() + 1, token, s.token(), Optional.of(commit),
-              Optional.of(entry)));
+              Optional.of(entry), false));
           return CommitResult.APPLIED;
         }
         cache.remove(job);
@@ -281,31 +285,30 @@ public final class HBaseOffsetStore implements OffsetStore {
   }
 
   /**
-   * Whether the state written under {@code token} as entry {@code seq} is {@code s} or one of the
-   * states {@code s} was built on: each history row names the token of the one before it, so the
-   * chain is walked back from {@code s}'s head, one row per write since. A row gone to the TTL
-   * ends the walk with false.
+   * Whether the state written under {@code token} as entry {@code seq} applied: it is {@code s}, or
+   * a writer read it and named it as the one before its own, in {@code s}'s head or in a history
+   * row of entry {@code seq + 1}. Tokens are random, so only a writer that read that state can
+   * name it. One scan of one entry's rows, however many writes came since; false when those rows
+   * are gone (to the TTL, or a failed history write), and the outcome is then judged anew.
    */
   private static boolean holds(Table table, String job, Snapshot s, long seq, String token) throws IOException {
-    long at = s.seq();
-    String tokenAt = s.token();
-    while (at > seq) {
-      // entry at names the token of entry at - 1: the head for the newest, history rows before it
-      Optional<String> before = at == s.seq() ? Optional.of(s.prev()) : previousOf(table, job, at, tokenAt);
-      if (before.isEmpty() || before.get().equals(Schema.NO_TOKEN)) {
-        return false;
-      }
-      tokenAt = before.get();
-      at--;
+    if (s.seq() <= seq) {
+      return s.seq() == seq && s.token().equals(token);
     }
-    return at == seq && tokenAt.equals(token);
-  }
-
-  /** The token that history row {@code seq} written under {@code token} names as the one before it. */
-  private static Optional<String> previousOf(Table table, String job, long seq, String token) throws IOException {
-    Result r = table.get(new Get(Schema.historyRow(job, seq, token)).addColumn(Schema.HISTORY, Schema.PREV));
-    byte[] prev = r.getValue(Schema.HISTORY, Schema.PREV);
-    return prev == null ? Optional.empty() : Optional.of(Schema.text(prev));
+    if (s.seq() == seq + 1 && s.prev().equals(token)) {
+      return true;
+    }
+    byte[] next = Schema.historyRow(job, seq + 1, "");
+    try (ResultScanner rows = table.getScanner(new Scan().withStartRow(next).withStopRow(stopRowOf(next))
+        .addColumn(Schema.HISTORY, Schema.PREV))) {
+      for (Result r : rows) {
+        byte[] prev = r.getValue(Schema.HISTORY, Schema.PREV);
+        if (prev != null && Schema.text(prev).equals(token)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /**
@@ -395,19 +398,21 @@ public final class HBaseOffsetStore implements OffsetStore {
     return retrying("claim job " + job, table -> {
       for (int attempt = 0; ; attempt++) {
         cache.remove(job);
-        Result r = table.get(new Get(row).addColumn(Schema.HEAD, Schema.EPOCH).addColumn(Schema.HEAD, Schema.SEQ));
+        Result r = table.get(new Get(row).addColumn(Schema.HEAD, Schema.EPOCH).addColumn(Schema.HEAD, Schema.SEQ)
+            .addColumn(Schema.HEAD, Schema.DELETED));
         byte[] current = r.getValue(Schema.HEAD, Schema.EPOCH);
         if (current == null) {
           if (table.checkAndMutate(CheckAndMutate.newBuilder(row).ifNotExists(Schema.HEAD, Schema.EPOCH)
-              .build(emptyHead(row, 1, 0))).isSuccess()) {
+              .build(emptyHead(row, 1, 0, Schema.NO_TOKEN, false))).isSuccess()) {
             return 1L;
           }
         } else {
           String where = tableName + " row " + job + "/head";
           long epoch = Schema.number(current, where + " h:epoch");
-          boolean deleted = Schema.number(r.getValue(Schema.HEAD, Schema.SEQ), where + " h:seq") == Schema.DELETED;
-          // a deleted job starts again, empty, above the epoch its delete took
-          Put next = deleted ? emptyHead(row, epoch + 1, 0)
+          // a deleted job starts again, empty, above the epoch its delete took and the history it had
+          Put next = Schema.isTombstone(r)
+              ? emptyHead(row, epoch + 1, Schema.number(r.getValue(Schema.HEAD, Schema.SEQ), where + " h:seq"),
+                  Schema.NO_TOKEN, false)
               : new Put(row).addColumn(Schema.HEAD, Schema.EPOCH, Schema.number(epoch + 1));
           if (table.checkAndMutate(CheckAndMutate.newBuilder(row).ifEquals(Schema.HEAD, Schema.EPOCH, current)
               .build(next)).isSuccess()) {
@@ -422,17 +427,18 @@ public final class HBaseOffsetStore implements OffsetStore {
   }
 
   /**
-   * A head of no batch and no positions at {@code epoch}: a claimed job before its first commit
-   * ({@code seq} 0), or the tombstone of a deleted one ({@link Schema#DELETED}).
+   * A head of no batch and no positions at {@code epoch}: a claimed job before its first commit,
+   * or the tombstone of a deleted one.
    */
-  private static Put emptyHead(byte[] row, long epoch, long seq) {
+  private static Put emptyHead(byte[] row, long epoch, long seq, String token, boolean tombstone) {
     return new Put(row).addColumn(Schema.HEAD, Schema.EPOCH, Schema.number(epoch))
         .addColumn(Schema.HEAD, Schema.SEQ, Schema.number(seq))
         .addColumn(Schema.HEAD, Schema.BATCH, Schema.optionalNumber(OptionalLong.empty()))
         .addColumn(Schema.HEAD, Schema.TIME, Schema.time(Optional.empty()))
-        .addColumn(Schema.HEAD, Schema.TOKEN, Schema.bytes(Schema.NO_TOKEN))
+        .addColumn(Schema.HEAD, Schema.TOKEN, Schema.bytes(token))
         .addColumn(Schema.HEAD, Schema.PREV, Schema.bytes(Schema.NO_TOKEN))
-        .addColumn(Schema.HEAD, Schema.ENTRY, Schema.BLANK);
+        .addColumn(Schema.HEAD, Schema.ENTRY, Schema.BLANK)
+        .addColumn(Schema.HEAD, Schema.DELETED, tombstone ? Schema.bytes("true") : Schema.BLANK);
   }
 
   @Override
@@ -517,11 +523,10 @@ public final class HBaseOffsetStore implements OffsetStore {
         CommitRules.Rewind r = CommitRules.rewind(s.offsets(), target, limit -> readHistory(table, job, at, limit), now);
         String token = newToken();
         Put head = headPut(job, s, r.next(), r.entry(), token, r.next().positions());
-        Delete dropped = new Delete(head.getRow());
+        // dropped positions are blanked with Puts: a delete marker would hide a later commit's Put in the same ms
         s.offsets().positions().keySet().stream().filter(tp -> !r.next().positions().containsKey(tp))
-            .forEach(tp -> dropped.addColumns(Schema.POSITIONS, Schema.column(tp)));
-        RowMutations mutations = dropped.isEmpty() ? RowMutations.of(List.of(head))
-            : RowMutations.of(List.of(head, dropped));
+            .forEach(tp -> head.addColumn(Schema.POSITIONS, Schema.column(tp), Schema.BLANK));
+        RowMutations mutations = RowMutations.of(List.of(head));
         Put history = historyPut(job, s.seq() + 1, token, s.token(), r.entry(), "rewind", r.next(),
             r.next().positions());
         sent[0] = token;
@@ -531,10 +536,7 @@ public final class HBaseOffsetStore implements OffsetStore {
         if (compareAndSet(table, s, history, mutations)) {
           return r.next();
         }
-        Snapshot after = readSnapshot(table, job);
-        if (after.token().equals(token)) {
-          return r.next(); // the client retried a compare-and-set that had applied
-        }
+        Snapshot after = readSnapshot(table, job); // one that had applied is recognised on the next pass
         deleteIfOffTheChain(table, after, s.seq() + 1, token, history);
         if (attempt > 10) {
           throw new OffsetStoreException("job " + job + " changed under " + attempt + " attempts to rewind it");
@@ -548,10 +550,11 @@ public final class HBaseOffsetStore implements OffsetStore {
     open(null);
     return retrying("list jobs", table -> {
       Set<String> jobs = new TreeSet<>();
-      try (ResultScanner rows = table.getScanner(new Scan().addColumn(Schema.HEAD, Schema.SEQ))) {
+      try (ResultScanner rows = table.getScanner(new Scan().addColumn(Schema.HEAD, Schema.EPOCH)
+          .addColumn(Schema.HEAD, Schema.DELETED))) {
         for (Result r : rows) {
           String key = Schema.text(r.getRow());
-          if (key.endsWith("/head") && !Arrays.equals(r.getValue(Schema.HEAD, Schema.SEQ), Schema.number(Schema.DELETED))) {
+          if (key.endsWith("/head") && !Schema.isTombstone(r)) {
             jobs.add(key.substring(0, key.length() - "/head".length()));
           }
         }
@@ -560,27 +563,48 @@ public final class HBaseOffsetStore implements OffsetStore {
     });
   }
 
+  /**
+   * Turns the head into a tombstone first, in one {@code checkAndMutate} conditioned on the state
+   * read, so the job disappears for readers and writers at once and its driver is fenced; then
+   * removes the history rows up to the deleted head's sequence number (a job claimed since writes
+   * above it). A delete whose answer was lost recognises its tombstone by its token, or by a claim
+   * made on top of it, and leaves that newer job alone.
+   */
   @Override
   public synchronized boolean delete(String job) {
     open(job);
     cache.remove(job);
+    String[] sent = {null};
+    long[] sentEpoch = {-1};
+    long[] sentSeq = {-1};
     return retrying("delete job " + job, table -> {
       boolean existed = false;
-      // the head first: the job disappears for readers and writers at once; its history after. The
-      // head becomes a tombstone at an epoch of its own, which fences the job's driver and from
-      // which a later claim goes on. It is written with Puts only: a delete marker would hide a
-      // claim's Put made in the same millisecond.
+      long lastSeq = -1; // the rows of entries up to this one are the deleted job's
       for (int attempt = 0; ; attempt++) {
         Snapshot s = readSnapshot(table, job);
-        if (!s.exists()) {
+        if (sent[0] != null && (s.tombstone() && s.token().equals(sent[0]) || s.offsets().epoch() > sentEpoch[0])) {
+          existed = true; // ours applied, its answer lost (a driver may have claimed the job again since)
+          lastSeq = sentSeq[0];
           break;
         }
-        Put tombstone = emptyHead(Schema.headRow(job), s.offsets().epoch() + 1, Schema.DELETED);
+        if (!s.exists()) {
+          lastSeq = s.tombstone() ? s.seq() : -1; // rows a delete before this one left
+          break;
+        }
+        String token = newToken();
+        Put tombstone = emptyHead(Schema.headRow(job), s.offsets().epoch() + 1, s.seq(), token, true);
         s.offsets().positions().keySet().forEach(tp -> tombstone.addColumn(Schema.POSITIONS, Schema.column(tp),
             Schema.BLANK));
-        if (table.checkAndMutate(CheckAndMutate.newBuilder(tombstone.getRow()).ifMatches(unchanged(s))
-            .build(tombstone)).isSuccess()) {
+        sent[0] = token;
+        sentEpoch[0] = s.offsets().epoch() + 1;
+        sentSeq[0] = s.seq();
+        faults.beforeSend(table);
+        boolean applied = table.checkAndMutate(CheckAndMutate.newBuilder(tombstone.getRow()).ifMatches(unchanged(s))
+            .build(tombstone)).isSuccess();
+        faults.afterApplied(table);
+        if (applied) {
           existed = true;
+          lastSeq = s.seq();
           break;
         }
         if (attempt > 50) {
@@ -588,20 +612,35 @@ public final class HBaseOffsetStore implements OffsetStore {
               + " attempts");
         }
       }
-      byte[] prefix = Schema.historyPrefix(job);
-      List<Delete> deletes = new ArrayList<>();
-      try (ResultScanner rows = table.getScanner(new Scan().withStartRow(prefix).withStopRow(stopRowOf(prefix))
-          .addColumn(Schema.HISTORY, Schema.PREV))) {
-        for (Result r : rows) {
-          deletes.add(new Delete(r.getRow()));
-          existed = true;
+      return deleteHistoryUpTo(table, job, lastSeq) > 0 || existed;
+    });
+  }
+
+  /** Deletes the history rows of entries {@code 1..lastSeq} of {@code job}, a thousand at a time; how many. */
+  private static int deleteHistoryUpTo(Table table, String job, long lastSeq) throws IOException {
+    if (lastSeq < 1) {
+      return 0;
+    }
+    int deleted = 0;
+    List<Delete> chunk = new ArrayList<>();
+    byte[] prefix = Schema.historyPrefix(job);
+    // rows sort newest first, so those of entry lastSeq and older begin at its key
+    try (ResultScanner rows = table.getScanner(new Scan().withStartRow(Schema.historyRow(job, lastSeq, ""))
+        .withStopRow(stopRowOf(prefix)).addColumn(Schema.HISTORY, Schema.PREV).setCaching(1000))) {
+      for (Result r : rows) {
+        chunk.add(new Delete(r.getRow()));
+        if (chunk.size() == 1000) {
+          deleted += chunk.size();
+          table.delete(chunk);
+          chunk = new ArrayList<>();
         }
       }
-      if (!deletes.isEmpty()) {
-        table.delete(deletes);
-      }
-      return existed;
-    });
+    }
+    if (!chunk.isEmpty()) {
+      deleted += chunk.size();
+      table.delete(chunk);
+    }
+    return deleted;
   }
 
   /** True: every commit is checked and applied in one atomic operation of the backend. */

@@ -10,6 +10,7 @@ import io.tidemark.offsets.OffsetConflictException;
 import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.OffsetStores;
 import io.tidemark.offsets.RewindTarget;
+import io.tidemark.offsets.hbase.internal.Schema;
 import io.tidemark.testkit.CommitStream;
 import io.tidemark.testkit.HBaseCluster;
 import java.io.IOException;
@@ -168,6 +169,7 @@ class HBaseFaultIT {
         HBaseOffsetStore first = answerLostAfter(armed, () -> {
           successorEpoch.set(successor.claim("lost-successor"));
           successor.commit(CommitStream.batch("lost-successor", 2, successorEpoch.get()));
+          successor.commit(CommitStream.batch("lost-successor", 3, successorEpoch.get()));
         })) {
       long epoch = first.claim("lost-successor");
       assertThat(first.commit(CommitStream.batch("lost-successor", 0, epoch))).isEqualTo(CommitResult.APPLIED);
@@ -176,15 +178,71 @@ class HBaseFaultIT {
       assertThat(first.commit(CommitStream.batch("lost-successor", 1, epoch))).isEqualTo(CommitResult.APPLIED);
 
       assertThat(armed).as("the fault fired").isFalse();
-      assertThat(successor.read("lost-successor").positions()).isEqualTo(CommitStream.positionsAfter(2));
+      assertThat(successor.read("lost-successor").positions()).isEqualTo(CommitStream.positionsAfter(3));
       assertThat(successor.history("lost-successor", 10))
-          .extracting(e -> ((HistoryEntry.Committed) e).commit().batchId()).containsExactly(2L, 1L, 0L);
+          .extracting(e -> ((HistoryEntry.Committed) e).commit().batchId()).containsExactly(3L, 2L, 1L, 0L);
       // its next batch is refused: it is fenced
-      assertThatThrownBy(() -> first.commit(CommitStream.batch("lost-successor", 3, epoch)))
+      assertThatThrownBy(() -> first.commit(CommitStream.batch("lost-successor", 4, epoch)))
           .isInstanceOfSatisfying(OffsetConflictException.class,
               e -> assertThat(e.conflict()).isEqualTo(OffsetConflictException.Conflict.STALE_EPOCH));
-      assertThat(successor.commit(CommitStream.batch("lost-successor", 3, successorEpoch.get())))
+      assertThat(successor.commit(CommitStream.batch("lost-successor", 4, successorEpoch.get())))
           .isEqualTo(CommitResult.APPLIED);
+    }
+  }
+
+  @Test
+  void aLostAnswerWhoseProofIsGoneIsReportedAsTheConflictItIsNeverAppliedTwice() {
+    AtomicBoolean armed = new AtomicBoolean(false);
+    try (HBaseOffsetStore successor = store(HBaseOffsetStore.Faults.NONE);
+        HBaseOffsetStore first = answerLostAfter(armed, () -> {
+          long e = successor.claim("proof-gone");
+          successor.commit(CommitStream.batch("proof-gone", 2, e));
+          successor.commit(CommitStream.batch("proof-gone", 3, e));
+          // the history row of batch 2, which names batch 1's token, expires (as to a short TTL)
+          deleteHistoryRowsOf("proof-gone", 3);
+        })) {
+      long epoch = first.claim("proof-gone");
+      first.commit(CommitStream.batch("proof-gone", 0, epoch));
+      armed.set(true);
+
+      assertThatThrownBy(() -> first.commit(CommitStream.batch("proof-gone", 1, epoch)))
+          .isInstanceOfSatisfying(OffsetConflictException.class,
+              e -> assertThat(e.conflict()).isEqualTo(OffsetConflictException.Conflict.STALE_EPOCH));
+
+      assertThat(armed).as("the fault fired").isFalse();
+      CommittedOffsets stored = successor.read("proof-gone");
+      assertThat(stored.lastBatchId()).hasValue(3);
+      assertThat(stored.positions()).isEqualTo(CommitStream.positionsAfter(3));
+    }
+  }
+
+  @Test
+  void aDeleteWhoseAnswerIsLostLeavesAloneTheJobADriverCreatedAgainSince() {
+    AtomicBoolean armed = new AtomicBoolean(false);
+    AtomicLong againEpoch = new AtomicLong();
+    try (HBaseOffsetStore driver = store(HBaseOffsetStore.Faults.NONE);
+        HBaseOffsetStore operator = answerLostAfter(armed, () -> {
+          againEpoch.set(driver.claim("deleted-again"));
+          driver.commit(CommitStream.batch("deleted-again", 0, againEpoch.get()));
+        })) {
+      long epoch = driver.claim("deleted-again");
+      for (long id = 0; id < 3; id++) {
+        driver.commit(CommitStream.batch("deleted-again", id, epoch));
+      }
+      armed.set(true);
+
+      assertThat(operator.delete("deleted-again")).isTrue();
+
+      assertThat(armed).as("the fault fired").isFalse();
+      assertThat(againEpoch.get()).as("the delete's epoch, then the new claim").isEqualTo(epoch + 2);
+      CommittedOffsets stored = operator.read("deleted-again");
+      assertThat(stored.epoch()).isEqualTo(epoch + 2);
+      assertThat(stored.lastBatchId()).hasValue(0);
+      assertThat(stored.positions()).isEqualTo(CommitStream.positionsAfter(0));
+      assertThat(operator.history("deleted-again", 10)).hasSize(1);
+      assertThat(historyRows("deleted-again")).as("the deleted job's rows are gone, the new job's kept").isEqualTo(1);
+      assertThat(operator.listJobs()).contains("deleted-again");
+      assertThat(driver.commit(CommitStream.batch("deleted-again", 1, epoch + 2))).isEqualTo(CommitResult.APPLIED);
     }
   }
 
@@ -214,6 +272,19 @@ class HBaseFaultIT {
       assertThat(stored.positions()).isEqualTo(CommitStream.positionsAfter(1));
       assertThat(driver.history("rewind-successor", 10)).filteredOn(e -> e instanceof HistoryEntry.Rewound)
           .hasSize(1);
+    }
+  }
+
+  /** Deletes the history rows of entry {@code seq} of {@code job}. */
+  private static void deleteHistoryRowsOf(String job, long seq) {
+    byte[] prefix = Schema.historyRow(job, seq, "");
+    try (Table table = hbase.connection().getTable(TABLE);
+        ResultScanner rows = table.getScanner(new Scan().setStartStopRowForPrefixScan(prefix))) {
+      for (Result r : rows) {
+        table.delete(new Delete(r.getRow()));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -9,6 +9,7 @@ import java.util.OptionalLong;
 import org.apache.hadoop.hbase.TableName;
 import org.apache.hadoop.hbase.client.ColumnFamilyDescriptor;
 import org.apache.hadoop.hbase.client.ColumnFamilyDescriptorBuilder;
+import org.apache.hadoop.hbase.client.Result;
 import org.apache.hadoop.hbase.client.TableDescriptor;
 import org.apache.hadoop.hbase.client.TableDescriptorBuilder;
 import org.apache.kafka.common.TopicPartition;
@@ -34,9 +35,14 @@ import org.apache.kafka.common.TopicPartition;
  * history row whose commit lost its compare-and-set (or whose write raced another writer's) is
  * never mistaken for history.
  *
- * <p>A deleted job keeps its head row as a tombstone: {@code h:seq} is {@code -1}, {@code h:epoch}
- * the epoch the delete took (which fences the job's driver) and every other column blank. A
- * claim creates the job again at the next epoch, so epochs never repeat for a job id.
+ * <p>A deleted job keeps its head row as a tombstone: {@code h:deleted} is {@code true},
+ * {@code h:epoch} the epoch the delete took (which fences the job's driver), {@code h:seq} the
+ * deleted job's last sequence number, and the rest says "no batch": no batch and time, token and
+ * prev {@code -}, the entry and every position blank. A claim creates the job again at the next
+ * epoch with {@code h:deleted} blank, and its history goes on above that sequence number, so
+ * epochs never repeat for a job id and the deleted job's history rows are told from the new ones.
+ * Tombstones and cleared columns are written as Puts: an HBase delete marker hides a later Put
+ * of the same cell stamped in the same millisecond.
  */
 public final class Schema {
   private Schema() {}
@@ -56,13 +62,19 @@ public final class Schema {
   public static final byte[] PREV = bytes("prev");
   public static final byte[] ENTRY = bytes("entry");
   public static final byte[] KIND = bytes("kind");
+  /** On a head: {@code true} when it is a deleted job's tombstone, blank otherwise. */
+  public static final byte[] DELETED = bytes("deleted");
 
   /** The token of "no history entry". */
   public static final String NO_TOKEN = "-";
-  /** The {@code h:seq} of a deleted job's head, the tombstone that keeps its epoch. */
-  public static final long DELETED = -1;
-  /** The value of a column a delete cleared: a position, or the entry of a head of no commit. */
+  /** The value of a column a delete or a rewind cleared: a position, an entry, the deleted mark. */
   public static final byte[] BLANK = new byte[0];
+
+  /** Whether a head row read with its {@code h} family is a deleted job's tombstone. */
+  public static boolean isTombstone(Result head) {
+    byte[] deleted = head.getValue(HEAD, DELETED);
+    return deleted != null && deleted.length > 0;
+  }
 
   /** The head row of {@code job}. */
   public static byte[] headRow(String job) {
