@@ -48,7 +48,6 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
@@ -91,10 +90,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>An epoch claimed before the first commit lives only in the claiming instance.</b>
  *       Kafka keeps no offsets for a group without positions, so two drivers starting a new job
  *       at once both get epoch 1; the job's first commit writes it into the group.
- *   <li><b>A delete removes the job's epoch with its group.</b> Kafka keeps nothing for a group
- *       without offsets, so a claim after {@link #delete} starts again at epoch 1 and may repeat
- *       the epoch of a driver that still runs; stop the job's drivers before deleting it (the
- *       command line's {@code delete} refuses while one looks alive).
+ *   <li><b>A deleted job's epoch lasts as long as Kafka's offset retention.</b> {@link #delete}
+ *       leaves one offset as a tombstone that keeps the epoch the delete took, so the job's driver
+ *       is fenced and a claim after the delete goes on above it; once retention expires the
+ *       tombstone (or the group is deleted with Kafka's tools), a claim starts again at epoch 1.
  *   <li><b>History is the last batch only</b> ({@link #history} returns at most one entry, none
  *       after a rewind): a rewind to an earlier batch than the last one's predecessor is refused;
  *       a rewind to explicit offsets always works.
@@ -237,7 +236,7 @@ public final class KafkaOffsetStore implements OffsetStore {
 
   /** The group's state as read, with the last commit when the group still has it. */
   private record State(CommittedOffsets offsets, Optional<OffsetCommit> lastCommit, Optional<GroupMetadata> header,
-      Map<TopicPartition, GroupMetadata> metadata) {}
+      Map<TopicPartition, GroupMetadata> metadata, Map<TopicPartition, Long> tombstones) {}
 
   private void open() {
     if (closed) {
@@ -367,7 +366,7 @@ public final class KafkaOffsetStore implements OffsetStore {
           "read the offsets of " + specs.size() + " consumer groups");
       all.forEach((group, offsets) -> {
         if (offsets.values().stream().anyMatch(o -> o != null && o.metadata() != null
-            && o.metadata().startsWith(GroupMetadata.MARK))) {
+            && o.metadata().startsWith(GroupMetadata.MARK) && GroupMetadata.tombstoneEpoch(o.metadata()).isEmpty())) {
           jobs.add(group.substring(groupPrefix.length()));
         }
       });
@@ -384,25 +383,48 @@ public final class KafkaOffsetStore implements OffsetStore {
     }
   }
 
+  /**
+   * Deletes the job. Its group keeps one offset as a tombstone ({@link GroupMetadata#tombstone}) at
+   * an epoch the delete takes: that fences the job's driver, and a claim after the delete goes on
+   * above it. Every offset of the group is first rewritten as a tombstone in one request, then all
+   * but one are deleted. The tombstone lasts until Kafka's offset retention expires it; a group
+   * deleted with Kafka's own tools takes the epoch with it.
+   */
   @Override
   public boolean delete(String job) {
     open();
     Names.jobId(job);
     synchronized (lockOf(job)) {
+      State state = load(job);
       boolean onlyClaimed = claimedOnly.remove(job) != null;
       claimed.remove(job);
       lastWriteNanos.remove(job);
-      try {
-        admin.deleteConsumerGroups(List.of(groupOf(job))).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        return true;
-      } catch (ExecutionException e) {
-        if (e.getCause() instanceof GroupIdNotFoundException) {
-          return onlyClaimed;
-        }
-        throw failure(e.getCause(), "delete consumer group " + groupOf(job));
-      } catch (TimeoutException | InterruptedException e) {
-        throw failure(e, "delete consumer group " + groupOf(job));
+      boolean existed = !state.offsets().positions().isEmpty();
+      if (!existed && !onlyClaimed) {
+        return false; // unknown, or deleted already
       }
+      Map<TopicPartition, Long> holders = new TreeMap<>(OffsetCommit.PARTITION_ORDER);
+      holders.putAll(existed ? state.offsets().positions() : state.tombstones());
+      if (holders.isEmpty()) {
+        return true; // claimed here only: Kafka has nowhere to keep its epoch
+      }
+      String tombstone = GroupMetadata.tombstone(state.offsets().epoch() + 1);
+      Map<TopicPartition, OffsetAndMetadata> request = new LinkedHashMap<>();
+      holders.forEach((tp, offset) -> request.put(tp, new OffsetAndMetadata(offset, tombstone)));
+      alter(job, request);
+      Set<TopicPartition> others = new HashSet<>(holders.keySet());
+      others.addAll(state.tombstones().keySet());
+      others.remove(holders.keySet().iterator().next()); // the one that keeps the tombstone
+      if (!others.isEmpty()) {
+        try { // only tidying, so that Kafka's tools show one offset: reads take nothing but the epoch from tombstones
+          call(admin.deleteConsumerGroupOffsets(groupOf(job), others).all(), "delete the offsets of " + others.size()
+              + " partitions of deleted job " + job + " from group " + groupOf(job));
+        } catch (RuntimeException e) {
+          LOG.warn("job {} is deleted, but {} tombstone offsets stay in group {}: {}", job, others.size(), groupOf(job),
+              e.toString());
+        }
+      }
+      return true;
     }
   }
 
@@ -443,9 +465,17 @@ public final class KafkaOffsetStore implements OffsetStore {
         .partitionsToOffsetAndMetadata(), "read the offsets of consumer group " + groupOf(job));
     Map<TopicPartition, Long> positions = new HashMap<>();
     Map<TopicPartition, GroupMetadata> metadata = new HashMap<>();
+    Map<TopicPartition, Long> tombstones = new HashMap<>();
+    long deletedEpoch = 0;
     GroupMetadata newest = null;
     for (Map.Entry<TopicPartition, OffsetAndMetadata> e : raw.entrySet()) {
       if (e.getValue() == null) {
+        continue;
+      }
+      OptionalLong deleted = GroupMetadata.tombstoneEpoch(e.getValue().metadata());
+      if (deleted.isPresent()) { // left by a delete: not a position, only the epoch the job goes on above
+        tombstones.put(e.getKey(), e.getValue().offset());
+        deletedEpoch = Math.max(deletedEpoch, deleted.getAsLong());
         continue;
       }
       positions.put(e.getKey(), e.getValue().offset());
@@ -464,11 +494,11 @@ public final class KafkaOffsetStore implements OffsetStore {
         }
       }
     }
-    long memory = claimedOnly.getOrDefault(job, 0L);
+    long memory = Math.max(claimedOnly.getOrDefault(job, 0L), deletedEpoch);
     if (newest == null) {
       CommittedOffsets offsets = positions.isEmpty() ? CommittedOffsets.none(job, memory)
           : CommittedOffsets.of(job, positions, OptionalLong.empty(), memory, Optional.empty());
-      return new State(offsets, Optional.empty(), Optional.empty(), metadata);
+      return new State(offsets, Optional.empty(), Optional.empty(), metadata, tombstones);
     }
     GroupMetadata last = newest;
     // the lead of the newest write carries the job's state; without it (a partition lost since), only epoch and batch
@@ -482,7 +512,7 @@ public final class KafkaOffsetStore implements OffsetStore {
     }
     CommittedOffsets offsets = CommittedOffsets.of(job, positions, header.lastBatch(), Math.max(header.epoch(), memory),
         header.time());
-    return new State(offsets, lastCommit(job, header, positions, metadata), Optional.of(header), metadata);
+    return new State(offsets, lastCommit(job, header, positions, metadata), Optional.of(header), metadata, tombstones);
   }
 
   /** The last batch, rebuilt from the partitions it moved, if no rewind came after it. */

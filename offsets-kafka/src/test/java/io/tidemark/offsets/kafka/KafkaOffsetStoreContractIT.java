@@ -48,13 +48,4 @@ class KafkaOffsetStoreContractIT extends OffsetStoreContractTest {
   protected boolean expectsCompareAndSet() {
     return false;
   }
-
-  /**
-   * A delete removes the consumer group, and Kafka keeps nothing for a group without offsets, so
-   * the epoch goes with it: a limit this store documents, with the other cross-process ones.
-   */
-  @Override
-  protected boolean keepsEpochsAcrossDelete() {
-    return false;
-  }
 }

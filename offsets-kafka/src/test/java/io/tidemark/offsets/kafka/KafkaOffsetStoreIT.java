@@ -236,6 +236,38 @@ class KafkaOffsetStoreIT {
   }
 
   @Test
+  void aDeletedJobLeavesOneTombstoneOffsetThatKeepsItsEpoch(TestInfo info) throws Exception {
+    String job = job(info);
+    try (OffsetStore driver = open(); OffsetStore operator = open()) {
+      long epoch = driver.claim(job);
+      driver.commit(batch(job, 0, epoch, 0, 10));
+
+      assertThat(operator.delete(job)).isTrue();
+
+      // what Kafka's tools show: one offset, at its position, whose metadata is the tombstone
+      Map<TopicPartition, OffsetAndMetadata> left = group(job);
+      assertThat(left).containsOnlyKeys(P0);
+      assertThat(left.get(P0).offset()).isEqualTo(10);
+      assertThat(left.get(P0).metadata()).isEqualTo("tm1;e=" + (epoch + 1) + ";x");
+      assertThat(operator.listJobs()).doesNotContain(job);
+      assertThat(operator.read(job).positions()).isEmpty();
+      assertThat(operator.delete(job)).as("deleting a deleted job").isFalse();
+      assertThatThrownBy(() -> driver.commit(batch(job, 1, epoch, 10, 20)))
+          .isInstanceOfSatisfying(OffsetConflictException.class, e -> assertThat(e.conflict()).isEqualTo(Conflict.STALE_EPOCH));
+
+      // a new driver, in a third instance, goes on above the tombstone; its first commit leaves the job's own offsets
+      try (OffsetStore next = open()) {
+        long again = next.claim(job);
+        assertThat(again).isEqualTo(epoch + 2);
+        next.commit(batch(job, 0, again, 0, 5));
+        assertThat(next.read(job).positions()).isEqualTo(Map.of(P0, 5L, P1, 5L));
+        assertThat(group(job).get(P0).metadata()).startsWith("tm1;e=" + again + ";b=0");
+        assertThat(next.listJobs()).contains(job);
+      }
+    }
+  }
+
+  @Test
   void theLocksOfTheJobsAnInstanceTouchedAreBounded(TestInfo info) {
     String base = job(info);
     try (OffsetStore store = open()) {

@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
  *
  * <p>Format: {@code tm1;e=<epoch>[;b=<batch>][;f=<from>][;r=<replaced>,<new>,<reason>]}, and on the lead
  * {@code ;l[;c=<batch epoch>][;t=<ISO instant>][;w][;m=<metadata>]} ({@code m}: URL-encoded
- * {@code key=value} pairs joined by {@code &}). Kafka allows 4,096 bytes per offset by default
+ * {@code key=value} pairs joined by {@code &}). A deleted job's tombstone is {@code tm1;e=<epoch>;x}
+ * (see {@link #tombstone}). Kafka allows 4,096 bytes per offset by default
  * ({@code offset.metadata.max.bytes}); without commit metadata, under 100 are used.
  *
  * @param epoch the job's writer epoch
@@ -41,6 +42,30 @@ public record GroupMetadata(long epoch, OptionalLong lastBatch, boolean lead, lo
 
   /** What every Tidemark-written offset's metadata starts with. */
   public static final String MARK = "tm1;";
+
+  /** The field that marks a tombstone. */
+  private static final String TOMBSTONE = ";x";
+
+  /**
+   * The metadata of a deleted job's tombstone offset: the epoch its delete took, so that a claim
+   * after the delete goes on above it.
+   */
+  public static String tombstone(long epoch) {
+    return MARK + "e=" + epoch + TOMBSTONE;
+  }
+
+  /** The epoch of a tombstone's {@code metadata}; empty for any other metadata. */
+  public static OptionalLong tombstoneEpoch(String metadata) {
+    if (metadata == null || !metadata.startsWith(MARK + "e=") || !metadata.endsWith(TOMBSTONE)) {
+      return OptionalLong.empty();
+    }
+    String epoch = metadata.substring(MARK.length() + 2, metadata.length() - TOMBSTONE.length());
+    try {
+      return OptionalLong.of(Long.parseLong(epoch));
+    } catch (NumberFormatException notOne) {
+      return OptionalLong.empty();
+    }
+  }
 
   /** Copies the metadata. */
   public GroupMetadata {
