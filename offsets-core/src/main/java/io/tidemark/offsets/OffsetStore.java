@@ -119,7 +119,8 @@ public interface OffsetStore extends AutoCloseable {
    * so the job's running driver, if any, is fenced; the store keeps that epoch (and nothing else)
    * after the job is gone, so that a job created again under the same id starts above it. A
    * deleted job is not listed, reads as {@linkplain CommittedOffsets#isEmpty() empty} (under
-   * that epoch) and has no history.
+   * that epoch) and has no history. (The {@code kafka://} store keeps that epoch in a tombstone
+   * offset, for as long as Kafka's offset retention keeps it.)
    *
    * @return whether it existed
    */

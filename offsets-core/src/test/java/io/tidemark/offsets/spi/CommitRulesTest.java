@@ -354,6 +354,49 @@ class CommitRulesTest {
   @Nested
   class Rewind {
 
+    /** Reads {@code retained} as a store reads its history, recording each limit asked for. */
+    private CommitRules.HistoryReader<RuntimeException> reader(List<HistoryEntry> retained, List<Integer> asked) {
+      return limit -> {
+        asked.add(limit);
+        return retained.subList(0, Math.min(limit, retained.size()));
+      };
+    }
+
+    @Test
+    void readsNoHistoryForExplicitOffsetsAndOnlyTheEntriesSinceTheBatchForABatch() {
+      Ledger l = Ledger.sixBatches();
+      List<Integer> asked = new ArrayList<>();
+
+      CommitRules.rewind(l.state, RewindTarget.toOffsets(Map.of(P0, 5L)), reader(l.history, asked), T1);
+      assertThat(asked).as("history read for explicit offsets").isEmpty();
+
+      CommitRules.Rewind r = CommitRules.rewind(l.state, RewindTarget.toBatch(3), reader(l.history, asked), T1);
+      assertThat(r).isEqualTo(l.rewind(RewindTarget.toBatch(3)));
+      assertThat(asked).as("the limits asked for to rewind batches 0..5 to batch 3").containsExactly(4);
+    }
+
+    @Test
+    void readsMoreOnlyWhenRewindsInBetweenUsedUpTheFirstRead() {
+      Ledger l = Ledger.replayedAfterRewindTo3(); // newest first: 5', 4', the rewind, 5, 4, 3, 2, 1, 0
+      List<Integer> asked = new ArrayList<>();
+
+      CommitRules.Rewind r = CommitRules.rewind(l.state, RewindTarget.toBatch(1), reader(l.history, asked), T1);
+
+      assertThat(r).isEqualTo(l.rewind(RewindTarget.toBatch(1)));
+      assertThat(asked).containsExactly(6, 24);
+    }
+
+    @Test
+    void aBatchOlderThanTheRetainedHistoryIsRefusedOnceAllOfItWasRead() {
+      Ledger l = Ledger.sixBatches();
+      List<Integer> asked = new ArrayList<>();
+      List<HistoryEntry> retained = l.history.subList(0, 3); // batches 5, 4 and 3
+
+      assertThatThrownBy(() -> CommitRules.rewind(l.state, RewindTarget.toBatch(1), reader(retained, asked), T1))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("older than the retained history");
+      assertThat(asked).containsExactly(6);
+    }
+
     @Test
     void toABatchRestoresThePositionsRightAfterIt() {
       Ledger l = Ledger.sixBatches();
