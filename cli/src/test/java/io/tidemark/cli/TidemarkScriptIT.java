@@ -118,8 +118,10 @@ class TidemarkScriptIT {
       }
       assertThat(s.history("clickstream", batches + 10)).hasSize(batches);
     }
-    Map<String, String> smallHeap = Map.of("TIDEMARK_JAVA_OPTS", "-Xmx256m");
+    Map<String, String> smallHeap = Map.of("TIDEMARK_JAVA_OPTS", "-Xmx256m -XX:+PrintCommandLineFlags");
     long target = batches - 3;
+    Run flags = tidemark(smallHeap, "--version");
+    assertThat(flags.out()).as("the JVM's flags: TIDEMARK_JAVA_OPTS reached it").contains("-XX:MaxHeapSize=268435456");
 
     Run dryRun = tidemark(smallHeap, "offsets", "rewind", "--store", store, "--job", "clickstream", "--to-batch",
         Long.toString(target));
