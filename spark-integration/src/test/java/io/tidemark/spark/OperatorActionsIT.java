@@ -1,7 +1,6 @@
 package io.tidemark.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.tidemark.cli.Tidemark;
 import io.tidemark.offsets.OffsetStore;
@@ -15,7 +14,6 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -84,11 +82,8 @@ class OperatorActionsIT {
             "4000"))) {
       driver.awaitLine(l -> l.startsWith("STARTED"), "start");
       Map<org.apache.kafka.common.TopicPartition, Long> end = broker.endOffsets(topic);
-      await("the store at the end of " + topic + " (driver log " + driver.log() + ")").atMost(Duration.ofMinutes(3))
-          .pollInterval(Duration.ofMillis(500))
-          .failFast("the driver exited; log " + driver.log(), () -> driver.lines().stream()
-              .anyMatch(l -> l.startsWith("EXIT")))
-          .until(() -> offsets.read(job).positions(), end::equals);
+      driver.awaitUntil("the store at the end of " + topic, () -> offsets.read(job).positions().equals(end),
+          () -> offsets.read(job).positions());
       driver.send("stop");
       assertThat(driver.awaitExit()).as("exit code; log %s", driver.log()).isZero();
     }
@@ -205,8 +200,8 @@ class OperatorActionsIT {
       driver.awaitLine(l -> l.startsWith("STARTED"), "start");
       try (OffsetStore offsets = OffsetStores.open(from)) {
         Map<org.apache.kafka.common.TopicPartition, Long> end = broker.endOffsets(topic);
-        await("the old store at the end of the input").atMost(Duration.ofMinutes(3))
-            .pollInterval(Duration.ofMillis(500)).until(() -> offsets.read(job).positions(), end::equals);
+        driver.awaitUntil("the old store at the end of the input", () -> offsets.read(job).positions().equals(end),
+            () -> offsets.read(job).positions());
         assertThat(offsets.read(job).lastBatchId().orElseThrow()).as("batches on the old store").isPositive();
       }
       driver.send("stop");
