@@ -229,8 +229,10 @@ public final class HBaseOffsetStore implements OffsetStore {
       for (int attempt = 0; ; attempt++) {
         if (sent[0] != null && holds(table, job, s, sentSeq[0], sent[0])) {
           // an attempt of ours whose answer was lost (or that the client retried) did apply; other
-          // writers may have built on it since
-          table.put(sentHistory[0]);
+          // writers may have built on it since (and a delete swept its history row)
+          if (!s.tombstone()) {
+            table.put(sentHistory[0]);
+          }
           cache.put(job, s);
           return CommitResult.APPLIED;
         }
@@ -399,7 +401,7 @@ public final class HBaseOffsetStore implements OffsetStore {
       for (int attempt = 0; ; attempt++) {
         cache.remove(job);
         Result r = table.get(new Get(row).addColumn(Schema.HEAD, Schema.EPOCH).addColumn(Schema.HEAD, Schema.SEQ)
-            .addColumn(Schema.HEAD, Schema.DELETED));
+            .addColumn(Schema.HEAD, Schema.DELETED).addColumn(Schema.HEAD, Schema.TOKEN));
         byte[] current = r.getValue(Schema.HEAD, Schema.EPOCH);
         if (current == null) {
           if (table.checkAndMutate(CheckAndMutate.newBuilder(row).ifNotExists(Schema.HEAD, Schema.EPOCH)
@@ -409,10 +411,11 @@ public final class HBaseOffsetStore implements OffsetStore {
         } else {
           String where = tableName + " row " + job + "/head";
           long epoch = Schema.number(current, where + " h:epoch");
-          // a deleted job starts again, empty, above the epoch its delete took and the history it had
+          // a deleted job starts again, empty, above the epoch its delete took and the history it had;
+          // it keeps the tombstone's token, by which a delete whose answer was lost knows it applied
           Put next = Schema.isTombstone(r)
               ? emptyHead(row, epoch + 1, Schema.number(r.getValue(Schema.HEAD, Schema.SEQ), where + " h:seq"),
-                  Schema.NO_TOKEN, false)
+                  Schema.text(r.getValue(Schema.HEAD, Schema.TOKEN)), false)
               : new Put(row).addColumn(Schema.HEAD, Schema.EPOCH, Schema.number(epoch + 1));
           if (table.checkAndMutate(CheckAndMutate.newBuilder(row).ifEquals(Schema.HEAD, Schema.EPOCH, current)
               .build(next)).isSuccess()) {
@@ -567,22 +570,22 @@ public final class HBaseOffsetStore implements OffsetStore {
    * Turns the head into a tombstone first, in one {@code checkAndMutate} conditioned on the state
    * read, so the job disappears for readers and writers at once and its driver is fenced; then
    * removes the history rows up to the deleted head's sequence number (a job claimed since writes
-   * above it). A delete whose answer was lost recognises its tombstone by its token, or by a claim
-   * made on top of it, and leaves that newer job alone.
+   * above it). A delete whose answer was lost recognises its tombstone by its token, which a claim
+   * on the tombstone keeps and the first commit after it names as the one before, and leaves that
+   * newer job alone.
    */
   @Override
   public synchronized boolean delete(String job) {
     open(job);
     cache.remove(job);
     String[] sent = {null};
-    long[] sentEpoch = {-1};
     long[] sentSeq = {-1};
     return retrying("delete job " + job, table -> {
       boolean existed = false;
       long lastSeq = -1; // the rows of entries up to this one are the deleted job's
       for (int attempt = 0; ; attempt++) {
         Snapshot s = readSnapshot(table, job);
-        if (sent[0] != null && (s.tombstone() && s.token().equals(sent[0]) || s.offsets().epoch() > sentEpoch[0])) {
+        if (sent[0] != null && holds(table, job, s, sentSeq[0], sent[0])) {
           existed = true; // ours applied, its answer lost (a driver may have claimed the job again since)
           lastSeq = sentSeq[0];
           break;
@@ -596,8 +599,7 @@ public final class HBaseOffsetStore implements OffsetStore {
         s.offsets().positions().keySet().forEach(tp -> tombstone.addColumn(Schema.POSITIONS, Schema.column(tp),
             Schema.BLANK));
         sent[0] = token;
-        sentEpoch[0] = s.offsets().epoch() + 1;
-        sentSeq[0] = s.seq();
+        sentSeq[0] = s.seq(); // the tombstone keeps the head's sequence number, under its own token
         faults.beforeSend(table);
         boolean applied = table.checkAndMutate(CheckAndMutate.newBuilder(tombstone.getRow()).ifMatches(unchanged(s))
             .build(tombstone)).isSuccess();
@@ -685,8 +687,9 @@ public final class HBaseOffsetStore implements OffsetStore {
   }
 
   /**
-   * Faults a test injects around a commit's or rewind's batch, on a real cluster: what no real
-   * part produces on demand is a failure exactly between sending a request and its answer.
+   * Faults a test injects around a commit's or rewind's batch and a delete's tombstone, on a real
+   * cluster: what no real part produces on demand is a failure exactly between sending a request
+   * and its answer.
    */
   interface Faults {
     Faults NONE = new Faults() {};

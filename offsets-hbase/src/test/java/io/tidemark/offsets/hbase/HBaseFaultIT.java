@@ -275,6 +275,43 @@ class HBaseFaultIT {
     }
   }
 
+  @Test
+  void aDeleteWhoseTombstoneWasNeverAppliedIsWrittenAgainOverTheClaimsMadeMeanwhile() {
+    AtomicBoolean armed = new AtomicBoolean(false);
+    try (HBaseOffsetStore driver = store(HBaseOffsetStore.Faults.NONE);
+        HBaseOffsetStore operator = store(new HBaseOffsetStore.Faults() {
+          @Override
+          public void beforeSend(Table table) throws IOException {
+            if (armed.getAndSet(false)) {
+              // the tombstone's request fails before it is applied; meanwhile two drivers start
+              driver.claim("not-deleted-yet");
+              driver.claim("not-deleted-yet");
+              throw new IOException("test: the tombstone's request failed before it was applied");
+            }
+          }
+        })) {
+      long epoch = driver.claim("not-deleted-yet");
+      for (long id = 0; id < 3; id++) {
+        driver.commit(CommitStream.batch("not-deleted-yet", id, epoch));
+      }
+      armed.set(true);
+
+      assertThat(operator.delete("not-deleted-yet")).isTrue();
+
+      assertThat(armed).as("the fault fired").isFalse();
+      CommittedOffsets stored = operator.read("not-deleted-yet");
+      assertThat(stored.isEmpty()).as("deleted: %s", stored).isTrue();
+      assertThat(stored.epoch()).as("two claims, then the delete's own epoch").isEqualTo(epoch + 3);
+      assertThat(operator.listJobs()).doesNotContain("not-deleted-yet");
+      assertThat(operator.history("not-deleted-yet", 10)).isEmpty();
+      assertThat(historyRows("not-deleted-yet")).isZero();
+      assertThatThrownBy(() -> driver.commit(CommitStream.batch("not-deleted-yet", 3, epoch + 2)))
+          .isInstanceOfSatisfying(OffsetConflictException.class,
+              e -> assertThat(e.conflict()).isEqualTo(OffsetConflictException.Conflict.STALE_EPOCH));
+      assertThat(driver.claim("not-deleted-yet")).isEqualTo(epoch + 4);
+    }
+  }
+
   /** Deletes the history rows of entry {@code seq} of {@code job}. */
   private static void deleteHistoryRowsOf(String job, long seq) {
     byte[] prefix = Schema.historyRow(job, seq, "");

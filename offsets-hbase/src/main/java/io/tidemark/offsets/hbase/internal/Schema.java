@@ -37,10 +37,11 @@ import org.apache.kafka.common.TopicPartition;
  *
  * <p>A deleted job keeps its head row as a tombstone: {@code h:deleted} is {@code true},
  * {@code h:epoch} the epoch the delete took (which fences the job's driver), {@code h:seq} the
- * deleted job's last sequence number, and the rest says "no batch": no batch and time, token and
- * prev {@code -}, the entry and every position blank. A claim creates the job again at the next
- * epoch with {@code h:deleted} blank, and its history goes on above that sequence number, so
- * epochs never repeat for a job id and the deleted job's history rows are told from the new ones.
+ * deleted job's last sequence number, {@code h:token} a random token of the delete's, and the
+ * rest says "no batch": no batch and time, prev {@code -}, the entry and every position blank. A
+ * claim creates the job again at the next epoch with {@code h:deleted} blank and the tombstone's
+ * token, and its history goes on above that sequence number, so epochs never repeat for a job id
+ * and the deleted job's history rows are told from the new ones.
  * Tombstones and cleared columns are written as Puts: an HBase delete marker hides a later Put
  * of the same cell stamped in the same millisecond.
  */
