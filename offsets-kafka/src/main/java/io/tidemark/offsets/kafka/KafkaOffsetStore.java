@@ -236,7 +236,7 @@ public final class KafkaOffsetStore implements OffsetStore {
 
   /** The group's state as read, with the last commit when the group still has it. */
   private record State(CommittedOffsets offsets, Optional<OffsetCommit> lastCommit, Optional<GroupMetadata> header,
-      Map<TopicPartition, GroupMetadata> metadata, Map<TopicPartition, Long> tombstones) {}
+      Map<TopicPartition, GroupMetadata> metadata, Map<TopicPartition, Long> tombstones, boolean claimedAfterDelete) {}
 
   private void open() {
     if (closed) {
@@ -286,6 +286,9 @@ public final class KafkaOffsetStore implements OffsetStore {
             : new Moved(OptionalLong.of(range.get().fromOffset()), Optional.ofNullable(resets.get(tp)));
       });
       claimedOnly.remove(job);
+      Set<TopicPartition> leftOver = new HashSet<>(state.tombstones().keySet());
+      leftOver.removeAll(next.positions().keySet());
+      deleteTombstones(job, leftOver); // the first batch after a delete: the job's own offsets replace them
       return CommitResult.APPLIED;
     }
   }
@@ -297,6 +300,12 @@ public final class KafkaOffsetStore implements OffsetStore {
     synchronized (lockOf(job)) {
       State state = load(job);
       long next = state.offsets().epoch() + 1;
+      if (state.header().isEmpty() && state.offsets().positions().isEmpty() && !state.tombstones().isEmpty()) {
+        // a deleted job: its tombstone keeps the claim, for every instance
+        writeTombstones(job, state.tombstones(), new GroupMetadata.Tombstone(next, true));
+        claimed.put(job, next);
+        return next;
+      }
       if (state.header().isEmpty()) {
         claimedOnly.put(job, next);
         claimed.put(job, next);
@@ -366,7 +375,8 @@ public final class KafkaOffsetStore implements OffsetStore {
           "read the offsets of " + specs.size() + " consumer groups");
       all.forEach((group, offsets) -> {
         if (offsets.values().stream().anyMatch(o -> o != null && o.metadata() != null
-            && o.metadata().startsWith(GroupMetadata.MARK) && GroupMetadata.tombstoneEpoch(o.metadata()).isEmpty())) {
+            && o.metadata().startsWith(GroupMetadata.MARK)
+            && GroupMetadata.Tombstone.parse(o.metadata()).map(GroupMetadata.Tombstone::claimed).orElse(true))) {
           jobs.add(group.substring(groupPrefix.length()));
         }
       });
@@ -384,7 +394,7 @@ public final class KafkaOffsetStore implements OffsetStore {
   }
 
   /**
-   * Deletes the job. Its group keeps one offset as a tombstone ({@link GroupMetadata#tombstone}) at
+   * Deletes the job. Its group keeps one offset as a tombstone ({@link GroupMetadata.Tombstone}) at
    * an epoch the delete takes: that fences the job's driver, and a claim after the delete goes on
    * above it. Every offset of the group is first rewritten as a tombstone in one request, then all
    * but one are deleted. The tombstone lasts until Kafka's offset retention expires it; a group
@@ -396,36 +406,52 @@ public final class KafkaOffsetStore implements OffsetStore {
     Names.jobId(job);
     synchronized (lockOf(job)) {
       State state = load(job);
-      boolean onlyClaimed = claimedOnly.remove(job) != null;
-      claimed.remove(job);
-      lastWriteNanos.remove(job);
-      boolean existed = !state.offsets().positions().isEmpty();
-      if (!existed && !onlyClaimed) {
+      boolean positioned = !state.offsets().positions().isEmpty();
+      boolean existed = positioned || state.claimedAfterDelete() || claimedOnly.containsKey(job);
+      if (!existed) {
         return false; // unknown, or deleted already
       }
       Map<TopicPartition, Long> holders = new TreeMap<>(OffsetCommit.PARTITION_ORDER);
-      holders.putAll(existed ? state.offsets().positions() : state.tombstones());
+      holders.putAll(positioned ? state.offsets().positions() : state.tombstones());
+      if (!holders.isEmpty()) {
+        writeTombstones(job, holders, new GroupMetadata.Tombstone(state.offsets().epoch() + 1, false));
+      } // else claimed here only: Kafka has nowhere to keep its epoch
+      claimedOnly.remove(job);
+      claimed.remove(job);
+      lastWriteNanos.remove(job);
       if (holders.isEmpty()) {
-        return true; // claimed here only: Kafka has nowhere to keep its epoch
+        return true;
       }
-      String tombstone = GroupMetadata.tombstone(state.offsets().epoch() + 1);
-      Map<TopicPartition, OffsetAndMetadata> request = new LinkedHashMap<>();
-      holders.forEach((tp, offset) -> request.put(tp, new OffsetAndMetadata(offset, tombstone)));
-      alter(job, request);
       Set<TopicPartition> others = new HashSet<>(holders.keySet());
       others.addAll(state.tombstones().keySet());
       others.remove(holders.keySet().iterator().next()); // the one that keeps the tombstone
-      if (!others.isEmpty()) {
-        try { // only tidying, so that Kafka's tools show one offset: reads take nothing but the epoch from tombstones
-          call(admin.deleteConsumerGroupOffsets(groupOf(job), others).all(), "delete the offsets of " + others.size()
-              + " partitions of deleted job " + job + " from group " + groupOf(job));
-        } catch (RuntimeException e) {
-          LOG.warn("job {} is deleted, but {} tombstone offsets stay in group {}: {}", job, others.size(), groupOf(job),
-              e.toString());
-        }
-      }
+      deleteTombstones(job, others);
       return true;
     }
+  }
+
+  /**
+   * Deletes the offsets of {@code partitions}, tombstones all, so that Kafka's tools show no more of
+   * a deleted job than one offset. Only tidying: reads take nothing but the epoch from tombstones,
+   * so a failure is logged.
+   */
+  private void deleteTombstones(String job, Set<TopicPartition> partitions) {
+    if (partitions.isEmpty()) {
+      return;
+    }
+    try {
+      call(admin.deleteConsumerGroupOffsets(groupOf(job), partitions).all(), "delete " + partitions.size()
+          + " tombstone offsets of job " + job + " from group " + groupOf(job));
+    } catch (RuntimeException e) {
+      LOG.warn("{} tombstone offsets of job {} stay in group {}: {}", partitions.size(), job, groupOf(job), e.toString());
+    }
+  }
+
+  /** Writes {@code tombstone} on every offset of {@code holders} in one request. */
+  private void writeTombstones(String job, Map<TopicPartition, Long> holders, GroupMetadata.Tombstone tombstone) {
+    Map<TopicPartition, OffsetAndMetadata> request = new LinkedHashMap<>();
+    holders.forEach((tp, offset) -> request.put(tp, new OffsetAndMetadata(offset, tombstone.encode())));
+    alter(job, request);
   }
 
   /** False: Kafka has no compare-and-set on a group's offsets (see the class documentation). */
@@ -466,16 +492,18 @@ public final class KafkaOffsetStore implements OffsetStore {
     Map<TopicPartition, Long> positions = new HashMap<>();
     Map<TopicPartition, GroupMetadata> metadata = new HashMap<>();
     Map<TopicPartition, Long> tombstones = new HashMap<>();
-    long deletedEpoch = 0;
+    GroupMetadata.Tombstone newestTombstone = null;
     GroupMetadata newest = null;
     for (Map.Entry<TopicPartition, OffsetAndMetadata> e : raw.entrySet()) {
       if (e.getValue() == null) {
         continue;
       }
-      OptionalLong deleted = GroupMetadata.tombstoneEpoch(e.getValue().metadata());
+      Optional<GroupMetadata.Tombstone> deleted = GroupMetadata.Tombstone.parse(e.getValue().metadata());
       if (deleted.isPresent()) { // left by a delete: not a position, only the epoch the job goes on above
         tombstones.put(e.getKey(), e.getValue().offset());
-        deletedEpoch = Math.max(deletedEpoch, deleted.getAsLong());
+        if (newestTombstone == null || deleted.get().epoch() > newestTombstone.epoch()) {
+          newestTombstone = deleted.get();
+        }
         continue;
       }
       positions.put(e.getKey(), e.getValue().offset());
@@ -494,11 +522,12 @@ public final class KafkaOffsetStore implements OffsetStore {
         }
       }
     }
-    long memory = Math.max(claimedOnly.getOrDefault(job, 0L), deletedEpoch);
+    long memory = Math.max(claimedOnly.getOrDefault(job, 0L), newestTombstone == null ? 0 : newestTombstone.epoch());
+    boolean claimedAfterDelete = newestTombstone != null && newestTombstone.claimed();
     if (newest == null) {
       CommittedOffsets offsets = positions.isEmpty() ? CommittedOffsets.none(job, memory)
           : CommittedOffsets.of(job, positions, OptionalLong.empty(), memory, Optional.empty());
-      return new State(offsets, Optional.empty(), Optional.empty(), metadata, tombstones);
+      return new State(offsets, Optional.empty(), Optional.empty(), metadata, tombstones, claimedAfterDelete);
     }
     GroupMetadata last = newest;
     // the lead of the newest write carries the job's state; without it (a partition lost since), only epoch and batch
@@ -512,7 +541,8 @@ public final class KafkaOffsetStore implements OffsetStore {
     }
     CommittedOffsets offsets = CommittedOffsets.of(job, positions, header.lastBatch(), Math.max(header.epoch(), memory),
         header.time());
-    return new State(offsets, lastCommit(job, header, positions, metadata), Optional.of(header), metadata, tombstones);
+    return new State(offsets, lastCommit(job, header, positions, metadata), Optional.of(header), metadata, tombstones,
+        claimedAfterDelete);
   }
 
   /** The last batch, rebuilt from the partitions it moved, if no rewind came after it. */

@@ -255,14 +255,22 @@ class KafkaOffsetStoreIT {
       assertThatThrownBy(() -> driver.commit(batch(job, 1, epoch, 10, 20)))
           .isInstanceOfSatisfying(OffsetConflictException.class, e -> assertThat(e.conflict()).isEqualTo(Conflict.STALE_EPOCH));
 
-      // a new driver, in a third instance, goes on above the tombstone; its first commit leaves the job's own offsets
-      try (OffsetStore next = open()) {
+      // a new driver, in a third instance, goes on above the tombstone, which keeps its claim for every instance
+      try (OffsetStore next = open(); OffsetStore later = open()) {
         long again = next.claim(job);
         assertThat(again).isEqualTo(epoch + 2);
-        next.commit(batch(job, 0, again, 0, 5));
-        assertThat(next.read(job).positions()).isEqualTo(Map.of(P0, 5L, P1, 5L));
-        assertThat(group(job).get(P0).metadata()).startsWith("tm1;e=" + again + ";b=0");
-        assertThat(next.listJobs()).contains(job);
+        assertThat(group(job).get(P0).metadata()).isEqualTo("tm1;e=" + again + ";x;k");
+        assertThat(operator.listJobs()).as("a claimed job").contains(job);
+        long latest = later.claim(job);
+        assertThat(latest).as("a claim in a fourth instance").isEqualTo(again + 1);
+        assertThatThrownBy(() -> next.commit(batch(job, 0, again, 0, 5)))
+            .isInstanceOfSatisfying(OffsetConflictException.class, e -> assertThat(e.conflict()).isEqualTo(Conflict.STALE_EPOCH));
+
+        // its first commit leaves the job's own offsets
+        later.commit(batch(job, 0, latest, 0, 5));
+        assertThat(later.read(job).positions()).isEqualTo(Map.of(P0, 5L, P1, 5L));
+        assertThat(group(job).get(P0).metadata()).startsWith("tm1;e=" + latest + ";b=0");
+        assertThat(later.listJobs()).contains(job);
       }
     }
   }

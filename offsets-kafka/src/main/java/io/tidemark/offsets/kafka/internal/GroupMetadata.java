@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
  * <p>Format: {@code tm1;e=<epoch>[;b=<batch>][;f=<from>][;r=<replaced>,<new>,<reason>]}, and on the lead
  * {@code ;l[;c=<batch epoch>][;t=<ISO instant>][;w][;m=<metadata>]} ({@code m}: URL-encoded
  * {@code key=value} pairs joined by {@code &}). A deleted job's tombstone is {@code tm1;e=<epoch>;x}
- * (see {@link #tombstone}). Kafka allows 4,096 bytes per offset by default
+ * (see {@link Tombstone}). Kafka allows 4,096 bytes per offset by default
  * ({@code offset.metadata.max.bytes}); without commit metadata, under 100 are used.
  *
  * @param epoch the job's writer epoch
@@ -43,27 +43,39 @@ public record GroupMetadata(long epoch, OptionalLong lastBatch, boolean lead, lo
   /** What every Tidemark-written offset's metadata starts with. */
   public static final String MARK = "tm1;";
 
-  /** The field that marks a tombstone. */
-  private static final String TOMBSTONE = ";x";
-
   /**
-   * The metadata of a deleted job's tombstone offset: the epoch its delete took, so that a claim
-   * after the delete goes on above it.
+   * What a deleted job leaves on one offset of its group: the epoch its delete took, or that a
+   * claim after the delete took ({@code claimed}), so that the next claim goes on above it. Its
+   * metadata is {@code tm1;e=<epoch>;x}, with {@code ;k} when claimed.
+   *
+   * @param epoch the job's epoch
+   * @param claimed whether a claim came after the delete
    */
-  public static String tombstone(long epoch) {
-    return MARK + "e=" + epoch + TOMBSTONE;
-  }
+  public record Tombstone(long epoch, boolean claimed) {
+    private static final String DELETED = ";x";
+    private static final String CLAIMED = ";k";
 
-  /** The epoch of a tombstone's {@code metadata}; empty for any other metadata. */
-  public static OptionalLong tombstoneEpoch(String metadata) {
-    if (metadata == null || !metadata.startsWith(MARK + "e=") || !metadata.endsWith(TOMBSTONE)) {
-      return OptionalLong.empty();
+    /** The metadata string. */
+    public String encode() {
+      return MARK + "e=" + epoch + DELETED + (claimed ? CLAIMED : "");
     }
-    String epoch = metadata.substring(MARK.length() + 2, metadata.length() - TOMBSTONE.length());
-    try {
-      return OptionalLong.of(Long.parseLong(epoch));
-    } catch (NumberFormatException notOne) {
-      return OptionalLong.empty();
+
+    /** The tombstone {@code metadata} is; empty for any other metadata. */
+    public static Optional<Tombstone> parse(String metadata) {
+      if (metadata == null || !metadata.startsWith(MARK + "e=")) {
+        return Optional.empty();
+      }
+      boolean claimed = metadata.endsWith(DELETED + CLAIMED);
+      String rest = claimed ? metadata.substring(0, metadata.length() - CLAIMED.length()) : metadata;
+      if (!rest.endsWith(DELETED)) {
+        return Optional.empty();
+      }
+      try {
+        return Optional.of(new Tombstone(Long.parseLong(rest.substring(MARK.length() + 2,
+            rest.length() - DELETED.length())), claimed));
+      } catch (NumberFormatException notOne) {
+        return Optional.empty();
+      }
     }
   }
 
