@@ -28,6 +28,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
@@ -318,9 +319,25 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback, A
         get(admin().listTopics().names(), "list topics").contains(topic)
             && get(admin().describeTopics(List.of(topic)).allTopicNames(), "describe topic " + topic).get(topic)
                 .partitions().stream().filter(p -> p.leader() != null && !p.leader().isEmpty()).count() == partitions);
-    // a list-offsets request is answered by the partition's leader only once it leads it
     awaitMetadata("the leader of topic " + topic + " to serve its " + partitions + " partitions",
-        () -> endOffsets(topic).size() == partitions);
+        () -> servesEveryPartition(topic, partitions));
+  }
+
+  /** Whether the leader answers a list-offsets request, which it does only once it leads the partition, for every partition. */
+  private boolean servesEveryPartition(String topic, int partitions) {
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    for (int p = 0; p < partitions; p++) {
+      request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+    }
+    try {
+      admin().listOffsets(request, new ListOffsetsOptions().timeoutMs(2_000)).all().get(5, TimeUnit.SECONDS);
+      return true;
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted waiting for topic " + topic, e);
+    }
   }
 
   private static void awaitMetadata(String what, java.util.function.BooleanSupplier condition) {
