@@ -572,7 +572,9 @@ public final class HBaseOffsetStore implements OffsetStore {
    * removes the history rows up to the deleted head's sequence number (a job claimed since writes
    * above it). A delete whose answer was lost recognises its tombstone by its token, which a claim
    * on the tombstone keeps and the first commit after it names as the one before, and leaves that
-   * newer job alone.
+   * newer job alone; finding another delete's tombstone, it is done too. (After a claim, another
+   * delete and another claim, its own tombstone can no longer be told: it then deletes the job
+   * the last claim made.)
    */
   @Override
   public synchronized boolean delete(String job) {
@@ -580,6 +582,7 @@ public final class HBaseOffsetStore implements OffsetStore {
     cache.remove(job);
     String[] sent = {null};
     long[] sentSeq = {-1};
+    long[] sentEpoch = {-1};
     return retrying("delete job " + job, table -> {
       boolean existed = false;
       long lastSeq = -1; // the rows of entries up to this one are the deleted job's
@@ -588,6 +591,11 @@ public final class HBaseOffsetStore implements OffsetStore {
         if (sent[0] != null && holds(table, job, s, sentSeq[0], sent[0])) {
           existed = true; // ours applied, its answer lost (a driver may have claimed the job again since)
           lastSeq = sentSeq[0];
+          break;
+        }
+        if (sent[0] != null && s.tombstone() && s.offsets().epoch() >= sentEpoch[0]) {
+          existed = true; // deleted, by ours or by another delete since: either way the job is gone
+          lastSeq = s.seq();
           break;
         }
         if (!s.exists()) {
@@ -600,6 +608,7 @@ public final class HBaseOffsetStore implements OffsetStore {
             Schema.BLANK));
         sent[0] = token;
         sentSeq[0] = s.seq(); // the tombstone keeps the head's sequence number, under its own token
+        sentEpoch[0] = s.offsets().epoch() + 1;
         faults.beforeSend(table);
         boolean applied = table.checkAndMutate(CheckAndMutate.newBuilder(tombstone.getRow()).ifMatches(unchanged(s))
             .build(tombstone)).isSuccess();

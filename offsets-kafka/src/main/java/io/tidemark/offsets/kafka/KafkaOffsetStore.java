@@ -89,7 +89,8 @@ import org.slf4j.LoggerFactory;
  *       {@code zk://}, {@code hbase://} or {@code file:}.
  *   <li><b>An epoch claimed before the first commit lives only in the claiming instance.</b>
  *       Kafka keeps no offsets for a group without positions, so two drivers starting a new job
- *       at once both get epoch 1; the job's first commit writes it into the group.
+ *       at once both get epoch 1; the job's first commit writes it into the group. (A claim
+ *       after a delete is the exception: the delete's tombstone offset keeps it.)
  *   <li><b>A deleted job's epoch lasts as long as Kafka's offset retention.</b> {@link #delete}
  *       leaves one offset as a tombstone that keeps the epoch the delete took, so the job's driver
  *       is fenced and a claim after the delete goes on above it; once retention expires the
@@ -208,6 +209,11 @@ public final class KafkaOffsetStore implements OffsetStore {
             claimed.remove(job, e.getValue()); // another writer claimed it since
             continue;
           }
+          if (state.header().isEmpty() && state.claimedAfterDelete()) {
+            // claimed after a delete, nothing committed yet: the tombstone holds the claim
+            writeTombstones(job, state.tombstones(), new GroupMetadata.Tombstone(e.getValue(), true));
+            continue;
+          }
           if (state.header().isEmpty()) {
             continue; // claimed, nothing committed yet: nothing to renew
           }
@@ -303,6 +309,7 @@ public final class KafkaOffsetStore implements OffsetStore {
       if (state.header().isEmpty() && state.offsets().positions().isEmpty() && !state.tombstones().isEmpty()) {
         // a deleted job: its tombstone keeps the claim, for every instance
         writeTombstones(job, state.tombstones(), new GroupMetadata.Tombstone(next, true));
+        claimedOnly.put(job, next);
         claimed.put(job, next);
         return next;
       }
@@ -374,14 +381,33 @@ public final class KafkaOffsetStore implements OffsetStore {
       Map<String, Map<TopicPartition, OffsetAndMetadata>> all = call(admin.listConsumerGroupOffsets(specs).all(),
           "read the offsets of " + specs.size() + " consumer groups");
       all.forEach((group, offsets) -> {
-        if (offsets.values().stream().anyMatch(o -> o != null && o.metadata() != null
-            && o.metadata().startsWith(GroupMetadata.MARK)
-            && GroupMetadata.Tombstone.parse(o.metadata()).map(GroupMetadata.Tombstone::claimed).orElse(true))) {
+        if (isJob(offsets.values())) {
           jobs.add(group.substring(groupPrefix.length()));
         }
       });
     }
     return jobs;
+  }
+
+  /**
+   * Whether a group's offsets hold a job: an offset Tidemark wrote that is not a tombstone, or a
+   * newest tombstone that a claim came after (as {@link #load} reads them).
+   */
+  private static boolean isJob(Collection<OffsetAndMetadata> offsets) {
+    GroupMetadata.Tombstone newest = null;
+    for (OffsetAndMetadata o : offsets) {
+      if (o == null || o.metadata() == null || !o.metadata().startsWith(GroupMetadata.MARK)) {
+        continue;
+      }
+      Optional<GroupMetadata.Tombstone> t = GroupMetadata.Tombstone.parse(o.metadata());
+      if (t.isEmpty()) {
+        return true;
+      }
+      if (newest == null || t.get().epoch() > newest.epoch()) {
+        newest = t.get();
+      }
+    }
+    return newest != null && newest.claimed();
   }
 
   private static boolean isJobId(String candidate) {

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Kafka's offset retention against a job that runs but reads nothing: on a broker that keeps
  * offsets one minute, the group of a job whose store instance is still open is renewed and keeps
- * its positions; the group of a job whose store was closed expires, as the docs say it does.
+ * its positions, and so is the tombstone that holds a claim made after a delete; the group of a
+ * job whose store was closed expires, as the docs say it does.
  */
 class KafkaOffsetRetentionIT {
   @RegisterExtension
@@ -41,6 +42,10 @@ class KafkaOffsetRetentionIT {
     broker.createTopic("quiet", 1);
     try (OffsetStore running = open("15s"); OffsetStore checker = open("0s")) {
       commitOnce(running, "still-running");
+      // deleted, then claimed again by a driver that has read nothing since: its tombstone holds the claim
+      commitOnce(running, "claimed-after-delete");
+      running.delete("claimed-after-delete");
+      long reclaimed = running.claim("claimed-after-delete");
       try (OffsetStore stopped = open("15s")) {
         commitOnce(stopped, "long-stopped");
       }
@@ -52,6 +57,9 @@ class KafkaOffsetRetentionIT {
       assertThat(kept.positions()).isEqualTo(Map.of(P0, 3L));
       assertThat(kept.lastBatchId()).hasValue(0);
       assertThat(kept.epoch()).isEqualTo(1);
+      assertThat(checker.read("claimed-after-delete").epoch()).as("the claim after the delete, renewed")
+          .isEqualTo(reclaimed);
+      assertThat(checker.listJobs()).contains("claimed-after-delete");
     }
   }
 }
