@@ -391,7 +391,7 @@ public final class KafkaOffsetStore implements OffsetStore {
 
   /**
    * Whether a group's offsets hold a job: an offset Tidemark wrote that is not a tombstone, or a
-   * newest tombstone that a claim came after (as {@link #load} reads them).
+   * newest tombstone that a claim came after (as {@code load} reads them).
    */
   private static boolean isJob(Collection<OffsetAndMetadata> offsets) {
     GroupMetadata.Tombstone newest = null;
@@ -420,7 +420,7 @@ public final class KafkaOffsetStore implements OffsetStore {
   }
 
   /**
-   * Deletes the job. Its group keeps one offset as a tombstone ({@link GroupMetadata.Tombstone}) at
+   * Deletes the job. Its group keeps one offset as a tombstone ({@code tm1;e=<epoch>;x}) at
    * an epoch the delete takes: that fences the job's driver, and a claim after the delete goes on
    * above it. Every offset of the group is first rewritten as a tombstone in one request, then all
    * but one are deleted. The tombstone lasts until Kafka's offset retention expires it; a group
