@@ -60,6 +60,14 @@ public final class StartPositionResolver {
     this.clock = b.clock;
   }
 
+  /**
+   * Where a partition without a stored position starts: at start, and in adapters that find a
+   * partition added while the job runs.
+   */
+  public NewPartitionPolicy newPartitionPolicy() {
+    return newPartitions;
+  }
+
   /** A builder with the defaults: earliest, new partitions earliest, every other policy FAIL. */
   public static Builder builder() {
     return new Builder();

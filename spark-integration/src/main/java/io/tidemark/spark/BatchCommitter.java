@@ -334,6 +334,17 @@ public final class BatchCommitter {
   }
 
   /**
+   * Declares where a partition the store does not hold yet starts (for example one that appeared
+   * while the job ran, started at its end): the next batches start there, and the next commit
+   * records it, also when the batch that declared it had nothing to commit.
+   */
+  public void startNewPartition(TopicPartition partition, long position) {
+    if (!positions.containsKey(partition)) {
+      pendingStarts.put(partition, position);
+    }
+  }
+
+  /**
    * Where the next batch starts, per partition: the committed position, unless the start policies
    * moved it (a reset not yet committed), or the resolved start of a partition new to the store.
    */

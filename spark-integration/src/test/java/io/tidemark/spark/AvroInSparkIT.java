@@ -195,6 +195,11 @@ class AvroInSparkIT {
     produceMixed(topic);
     runToTheEnd(topic, decoding().policy(BadRecordPolicy.SKIP).build());
     assertThat(SEEN).hasSize(GOOD).doesNotHaveDuplicates();
+    assertSixSkippedCountedIntoTheCommits(topic);
+  }
+
+  /** The bad-record counts of every commit of {@code topic}'s job add up to the 6 bad records, all skipped. */
+  private void assertSixSkippedCountedIntoTheCommits(String topic) {
     List<String> counts = new ArrayList<>();
     for (HistoryEntry e : store.history("job-" + topic, 100)) {
       String v = ((HistoryEntry.Committed) e).commit().metadata().get(AvroDecoding.BAD_RECORDS_KEY);
@@ -202,7 +207,8 @@ class AvroInSparkIT {
         counts.add(v);
       }
     }
-    assertThat(counts.stream().mapToInt(v -> Integer.parseInt(v.substring(0, v.indexOf(' ')))).sum()).isEqualTo(6);
+    assertThat(counts.stream().mapToInt(v -> Integer.parseInt(v.substring(0, v.indexOf(' ')))).sum())
+        .as("bad records counted into the commits %s", counts).isEqualTo(6);
     assertThat(counts).allMatch(v -> v.endsWith(" SKIP"));
   }
 
@@ -225,7 +231,7 @@ class AvroInSparkIT {
   }
 
   @Test
-  void datasetsDecodeThroughTheStructuredAdapter() throws Exception {
+  void datasetsDecodeThroughTheStructuredAdapterAndCountBadRecordsIntoTheCommit() throws Exception {
     String topic = "avro-structured";
     produceMixed(topic);
     TidemarkStructuredStream t = TidemarkStructuredStream.builder(spark).job("job-" + topic).topics(List.of(topic))
@@ -233,11 +239,19 @@ class AvroInSparkIT {
         .guarantee(DeliveryGuarantee.AT_LEAST_ONCE).build();
     AvroDecoding avro = decoding().policy(BadRecordPolicy.SKIP).build();
     t.readStream().writeStream()
-        .foreachBatch(t.foreachBatch((batch, batchId) -> SEEN.addAll(avro.<GenericRecord, String>decode(batch,
-            d -> d.value().get("product").toString(), Encoders.STRING()).collectAsList())))
+        .foreachBatch(t.foreachBatch((batch, batchId) -> {
+          AvroDecoding.DecodedBatch<String> decoded = avro.<GenericRecord, String>decodeBatch(batch,
+              d -> d.value().get("product").toString(), Encoders.STRING());
+          SEEN.addAll(decoded.dataset().collectAsList());
+          decoded.addCommitMetadata(t);
+        }))
         .option("checkpointLocation", dir.resolve("checkpoint").toString())
         .trigger(Trigger.AvailableNow()).start().awaitTermination();
     assertThat(SEEN).hasSize(GOOD).doesNotHaveDuplicates();
     assertThat(store.read("job-" + topic).positions()).isEqualTo(broker.endOffsets(topic));
+    assertSixSkippedCountedIntoTheCommits(topic);
+    assertThat(lastCommitMetadata(topic)).containsKey(AvroDecoding.SCHEMA_IDS_KEY);
+    assertThatThrownBy(() -> t.addCommitMetadata("k", "v")).as("outside a batch")
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("no batch of job job-" + topic + " is running");
   }
 }

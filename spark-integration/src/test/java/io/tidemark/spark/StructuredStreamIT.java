@@ -5,27 +5,37 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tidemark.offsets.HistoryEntry;
 import io.tidemark.offsets.MissingTopicPolicy;
+import io.tidemark.offsets.NewPartitionPolicy;
 import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.OffsetStores;
+import io.tidemark.offsets.RewindTarget;
 import io.tidemark.offsets.StartPositionResolver;
 import io.tidemark.spark.sink.FileBatchSink;
+import io.tidemark.spark.structured.CheckpointAheadPolicy;
 import io.tidemark.spark.structured.ProgressMirror;
 import io.tidemark.spark.structured.TidemarkStructuredStream;
 import io.tidemark.testkit.KafkaBroker;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.Trigger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,6 +43,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The Structured Streaming adapter: real broker, real Spark ({@code local[2]}), the file store. */
 class StructuredStreamIT {
@@ -257,6 +269,189 @@ class StructuredStreamIT {
     SparkTestSupport.produce(broker, a, 2, 65, 5);
     runAvailableNow(tidemark("job-drop", List.of(a, b), drop)); // and again
     assertThat(SEEN).containsExactlyInAnyOrderElementsOf(produced(2, 65, 5));
+  }
+
+  /** A query over {@code topic} at a 200 ms trigger, collecting the values, with its checkpoint in {@code dir}. */
+  private StreamingQuery runContinuously(TidemarkStructuredStream t, String checkpoint) throws Exception {
+    return t.readStream().writeStream()
+        .foreachBatch(t.foreachBatch((batch, batchId) -> SEEN.addAll(values(batch).collectAsList())))
+        .option("checkpointLocation", dir.resolve(checkpoint).toString())
+        .trigger(Trigger.ProcessingTime(200)).start();
+  }
+
+  /** Sends {@code values} to one partition in a single request, so one batch of the query reads all or none of them. */
+  private static void produceAtOnce(String topic, int partition, List<String> values) {
+    try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of("linger.ms", 60_000, "batch.size", 1 << 20))) {
+      for (String v : values) {
+        producer.send(new ProducerRecord<>(topic, partition, null, v.getBytes(StandardCharsets.UTF_8)));
+      }
+      producer.flush();
+    }
+  }
+
+  private static List<String> valuesOf(int partition, int firstN, int count) {
+    return java.util.stream.IntStream.range(firstN, firstN + count).mapToObj(n -> partition + ":" + n).toList();
+  }
+
+  /**
+   * A partition added to a topic while the query runs starts where the job's
+   * {@link NewPartitionPolicy} says, as it would at start: EARLIEST reads it whole, LATEST skips
+   * what it held when the query found it and reads what comes after, FAIL stops the query before
+   * any of it is output or committed.
+   */
+  @ParameterizedTest
+  @EnumSource(NewPartitionPolicy.class)
+  void aPartitionAddedWhileTheQueryRunsFollowsTheNewPartitionPolicy(NewPartitionPolicy policy) throws Exception {
+    String topic = "structured-grow-" + policy.name().toLowerCase(java.util.Locale.ROOT);
+    String job = "job-" + topic;
+    TopicPartition added = new TopicPartition(topic, 1);
+    broker.createTopic(topic, 1);
+    SparkTestSupport.produce(broker, topic, 1, 0, 20);
+    TidemarkStructuredStream t = tidemark(job, List.of(topic), StartPositionResolver.builder().onNewPartition(policy)
+        .build());
+    StreamingQuery query = runContinuously(t, "grow-checkpoint-" + policy);
+    try {
+      Awaitility.await("the first 20 records committed").atMost(Duration.ofMinutes(2))
+          .until(() -> store.read(job).positions(), p -> p.equals(broker.endOffsets(topic)));
+      broker.admin().createPartitions(Map.of(topic, NewPartitions.increaseTo(2))).all().get();
+      produceAtOnce(topic, 1, valuesOf(1, 0, 10));
+      switch (policy) {
+        case EARLIEST -> {
+          Awaitility.await("the added partition committed").atMost(Duration.ofMinutes(2))
+              .until(() -> store.read(job).positions().get(added), p -> p != null && p == 10L);
+          assertThat(SEEN).containsExactlyInAnyOrderElementsOf(union(valuesOf(0, 0, 20), valuesOf(1, 0, 10)));
+        }
+        case LATEST -> {
+          // records to the first partition after them: the batch that commits those comes no earlier than the
+          // one that found the added partition, and declares where that one starts
+          SparkTestSupport.produce(broker, topic, 1, 20, 5);
+          TopicPartition first = new TopicPartition(topic, 0);
+          Awaitility.await("the added partition committed past what it held").atMost(Duration.ofMinutes(2))
+              .until(() -> store.read(job).positions(), p -> Long.valueOf(25).equals(p.get(first))
+                  && Long.valueOf(10).equals(p.get(added)));
+          produceAtOnce(topic, 1, valuesOf(1, 10, 5));
+          Awaitility.await("what came after").atMost(Duration.ofMinutes(2))
+              .until(() -> store.read(job).positions().get(added), p -> p != null && p == 15L);
+          assertThat(SEEN).as("what the partition held when the query found it is skipped, nothing after it")
+              .containsExactlyInAnyOrderElementsOf(union(valuesOf(0, 0, 25), valuesOf(1, 10, 5)));
+        }
+        case FAIL -> {
+          Awaitility.await("the query stopped").atMost(Duration.ofMinutes(2)).until(() -> !query.isActive());
+          assertThat(query.exception().isDefined()).as("the query failed").isTrue();
+          assertThat(query.exception().get()).hasStackTraceContaining("reads " + added
+              + ", a partition that appeared while the query ran, and the job's NewPartitionPolicy is FAIL");
+          assertThat(store.read(job).positions()).as("nothing of the added partition committed")
+              .doesNotContainKey(added);
+          assertThat(SEEN).containsExactlyInAnyOrderElementsOf(valuesOf(0, 0, 20));
+        }
+        default -> throw new AssertionError(policy);
+      }
+    } finally {
+      query.stop();
+    }
+  }
+
+  private static List<String> union(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
+  /**
+   * Runs {@code topic}'s job over its 100 records with the checkpoint {@code checkpoint}, rewinds
+   * the store to offset 40 as an operator would, and adds 50 records: the checkpoint is then ahead
+   * of the store by records 40 to 99.
+   */
+  private TopicPartition aCheckpointAheadOfTheStore(String topic, Path checkpoint) throws Exception {
+    broker.createTopic(topic, 1);
+    SparkTestSupport.produce(broker, topic, 1, 0, 100);
+    TidemarkStructuredStream first = tidemark(topic, DeliveryGuarantee.EXACTLY_ONCE);
+    first.readStream().writeStream().foreachBatch(first.foreachBatch((batch, id) -> SEEN.addAll(values(batch)
+        .collectAsList()))).option("checkpointLocation", checkpoint.toString()).trigger(Trigger.AvailableNow()).start()
+        .awaitTermination();
+    assertThat(SEEN).hasSize(100);
+    TopicPartition tp = new TopicPartition(topic, 0);
+    store.rewind("job-" + topic, RewindTarget.toOffsets(Map.of(tp, 40L)));
+    SparkTestSupport.produce(broker, topic, 1, 100, 50);
+    SEEN.clear();
+    return tp;
+  }
+
+  private TidemarkStructuredStream tidemark(String topic, CheckpointAheadPolicy policy) {
+    return TidemarkStructuredStream.builder(spark).job("job-" + topic).topics(List.of(topic))
+        .kafkaOption("kafka.bootstrap.servers", broker.bootstrapServers()).store(store)
+        .guarantee(DeliveryGuarantee.EXACTLY_ONCE).onCheckpointAhead(policy).build();
+  }
+
+  private static void runAvailableNow(TidemarkStructuredStream t, Path checkpoint) throws Exception {
+    t.readStream().writeStream().foreachBatch(t.foreachBatch((batch, id) -> SEEN.addAll(values(batch).collectAsList())))
+        .option("checkpointLocation", checkpoint.toString()).trigger(Trigger.AvailableNow()).start().awaitTermination();
+  }
+
+  @Test
+  void aCheckpointAheadOfTheStoreFailsItsFirstBatchSayingWhatToRun() throws Exception {
+    String topic = "structured-ahead-fail";
+    Path checkpoint = dir.resolve("ahead-checkpoint");
+    TopicPartition tp = aCheckpointAheadOfTheStore(topic, checkpoint);
+
+    TidemarkStructuredStream t = tidemark(topic, CheckpointAheadPolicy.FAIL);
+    assertThatThrownBy(() -> runAvailableNow(t, checkpoint))
+        .hasStackTraceContaining("the query's checkpoint is ahead of the store")
+        .hasStackTraceContaining(tp + ": the store at 40, the checkpoint at 100 (first record in between at 40)")
+        .hasStackTraceContaining("delete its checkpoint directory")
+        .hasStackTraceContaining("--from-file <a CSV of: " + topic + ",0,100> --execute");
+    assertThat(SEEN).as("nothing output").isEmpty();
+    assertThat(store.read("job-" + topic).positions()).as("nothing committed").containsEntry(tp, 40L);
+  }
+
+  @Test
+  void underReplayFromStoreACheckpointAheadOfTheStoreReplaysTheRecordsInBetweenOnce() throws Exception {
+    String topic = "structured-ahead-replay";
+    Path checkpoint = dir.resolve("ahead-checkpoint");
+    TopicPartition tp = aCheckpointAheadOfTheStore(topic, checkpoint);
+
+    runAvailableNow(tidemark(topic, CheckpointAheadPolicy.REPLAY_FROM_STORE), checkpoint);
+    assertThat(SEEN).as("from the store's position on, each record once").containsExactlyInAnyOrderElementsOf(
+        valuesOf(0, 40, 110));
+    assertThat(store.read("job-" + topic).positions()).containsEntry(tp, 150L);
+  }
+
+  @Test
+  void replayFromStoreRefusesABatchThatIsNotTheSourcesRows() throws Exception {
+    String topic = "structured-ahead-projected";
+    Path checkpoint = dir.resolve("ahead-checkpoint");
+    TopicPartition tp = aCheckpointAheadOfTheStore(topic, checkpoint);
+
+    TidemarkStructuredStream t = tidemark(topic, CheckpointAheadPolicy.REPLAY_FROM_STORE);
+    assertThatThrownBy(() -> t.readStream().select("topic", "partition", "offset", "value").writeStream()
+        .foreachBatch(t.foreachBatch((batch, id) -> SEEN.addAll(values(batch).collectAsList())))
+        .option("checkpointLocation", checkpoint.toString()).trigger(Trigger.AvailableNow()).start().awaitTermination())
+        .hasStackTraceContaining("the query's checkpoint is ahead of the store")
+        .hasStackTraceContaining("REPLAY_FROM_STORE cannot replay them: the batch is not the Kafka source's rows");
+    assertThat(SEEN).as("nothing output").isEmpty();
+    assertThat(store.read("job-" + topic).positions()).as("nothing committed").containsEntry(tp, 40L);
+  }
+
+  @Test
+  void transactionMarkersBetweenTheStoreAndTheCheckpointAreNoGap() throws Exception {
+    String topic = "structured-ahead-markers";
+    broker.createTopic(topic, 1);
+    Path checkpoint = dir.resolve("markers-checkpoint");
+    TopicPartition tp = new TopicPartition(topic, 0);
+    try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of("transactional.id", "tx-" + topic))) {
+      producer.initTransactions();
+      for (int txn = 0; txn < 2; txn++) {
+        producer.beginTransaction();
+        for (String v : valuesOf(0, txn * 10, 10)) {
+          producer.send(new ProducerRecord<>(topic, 0, null, v.getBytes(StandardCharsets.UTF_8)));
+        }
+        producer.commitTransaction();
+        // the store ends one past the last record (10, then 21); Spark's checkpoint past the marker (11, 22)
+        runAvailableNow(tidemark(topic, CheckpointAheadPolicy.FAIL), checkpoint);
+      }
+    }
+    assertThat(SEEN).containsExactlyInAnyOrderElementsOf(valuesOf(0, 0, 20));
+    assertThat(store.read("job-" + topic).positions()).containsEntry(tp, 21L);
   }
 
   @Test

@@ -134,10 +134,7 @@ public final class AvroDecoding implements Serializable {
 
     /** Adds the schema ids and the bad-record count to {@code batch}'s commit; call after the output's actions. */
     public void addCommitMetadata(KafkaBatch<?, ?> batch) {
-      batch.addCommitMetadata(SCHEMA_IDS_KEY, schemaIds().stream().map(String::valueOf).collect(Collectors.joining(",")));
-      if (badRecords() > 0) {
-        batch.addCommitMetadata(BAD_RECORDS_KEY, badRecords() + " " + policy);
-      }
+      metadata(badRecords(), schemaIds(), policy).forEach(batch::addCommitMetadata);
     }
   }
 
@@ -164,15 +161,28 @@ public final class AvroDecoding implements Serializable {
    * Decodes the {@code value} column of Spark's Kafka source rows ({@code key}, {@code value},
    * {@code topic}, {@code partition}, {@code offset}, {@code timestamp}) and maps each decoded
    * record with {@code map}. Bad records follow the policy; they are counted in the Spark UI's
-   * accumulator {@code tidemark.bad-records}.
+   * accumulator {@code tidemark.bad-records}. To have the counts in the batch's commit, use
+   * {@link #decodeBatch}.
    */
   public <V, T> Dataset<T> decode(Dataset<Row> kafkaRows, MapFunction<DecodedRecord<V>, T> map, Encoder<T> encoder) {
+    return this.<V, T>decodeBatch(kafkaRows, map, encoder).dataset();
+  }
+
+  /**
+   * As {@link #decode(Dataset, MapFunction, Encoder)}, with the batch's counters: in a
+   * {@link io.tidemark.spark.structured.TidemarkStructuredStream} output, call
+   * {@link DecodedBatch#addCommitMetadata} after the output's actions to record the writer schema
+   * ids and the bad-record count in the batch's commit, as {@link Decoded#addCommitMetadata} does
+   * for DStreams.
+   */
+  public <V, T> DecodedBatch<T> decodeBatch(Dataset<Row> kafkaRows, MapFunction<DecodedRecord<V>, T> map,
+      Encoder<T> encoder) {
     LongAccumulator bad = kafkaRows.sparkSession().sparkContext().longAccumulator("tidemark.bad-records");
     CollectionAccumulator<Integer> ids =
         kafkaRows.sparkSession().sparkContext().collectionAccumulator("tidemark.avro.schema-ids");
     Counts counts = Counts.of(kafkaRows.sparkSession().sparkContext(), bad, policy);
     AvroDecoding self = this;
-    return kafkaRows.mapPartitions((org.apache.spark.api.java.function.MapPartitionsFunction<Row, T>) it -> {
+    Dataset<T> decoded = kafkaRows.mapPartitions((org.apache.spark.api.java.function.MapPartitionsFunction<Row, T>) it -> {
       List<Raw> raw = new ArrayList<>();
       it.forEachRemaining(r -> raw.add(new Raw(r.getAs("topic"), r.<Integer>getAs("partition"), r.<Long>getAs("offset"),
           r.getAs("timestamp") == null ? -1L : r.<java.sql.Timestamp>getAs("timestamp").getTime(),
@@ -183,6 +193,64 @@ public final class AvroDecoding implements Serializable {
       }
       return out.iterator();
     }, encoder);
+    return new DecodedBatch<>(decoded, bad, ids, policy);
+  }
+
+  /**
+   * A Structured Streaming batch's decoded rows, with counters that are complete once an action
+   * has run over them. Each action over {@link #dataset()} decodes (and counts) again: persist it
+   * if the output runs several, so that the counts are the batch's.
+   */
+  public static final class DecodedBatch<T> {
+    private final Dataset<T> dataset;
+    private final LongAccumulator bad;
+    private final CollectionAccumulator<Integer> schemaIds;
+    private final BadRecordPolicy policy;
+
+    DecodedBatch(Dataset<T> dataset, LongAccumulator bad, CollectionAccumulator<Integer> schemaIds,
+        BadRecordPolicy policy) {
+      this.dataset = dataset;
+      this.bad = bad;
+      this.schemaIds = schemaIds;
+      this.policy = policy;
+    }
+
+    /** The decoded rows (bad ones left out under SKIP and DEAD_LETTER). */
+    public Dataset<T> dataset() {
+      return dataset;
+    }
+
+    /** Bad records met so far (complete after an action over {@link #dataset()}). */
+    public long badRecords() {
+      return bad.value();
+    }
+
+    /** Writer schema ids met so far (complete after an action over {@link #dataset()}). */
+    public Set<Integer> schemaIds() {
+      return new TreeSet<>(schemaIds.value());
+    }
+
+    /**
+     * Adds the schema ids ({@value #SCHEMA_IDS_KEY}) and the bad-record count
+     * ({@value #BAD_RECORDS_KEY}) to the commit of the batch {@code stream} is running; call in its
+     * output, after the output's actions. Under {@code AT_MOST_ONCE} the commit comes before the
+     * output, so there is nothing to add to.
+     *
+     * @throws IllegalStateException outside a batch's output
+     */
+    public void addCommitMetadata(io.tidemark.spark.structured.TidemarkStructuredStream stream) {
+      metadata(badRecords(), schemaIds(), policy).forEach(stream::addCommitMetadata);
+    }
+  }
+
+  /** The commit metadata of a batch's decoding. */
+  private static Map<String, String> metadata(long bad, Set<Integer> schemaIds, BadRecordPolicy policy) {
+    Map<String, String> m = new java.util.LinkedHashMap<>();
+    m.put(SCHEMA_IDS_KEY, schemaIds.stream().map(String::valueOf).collect(Collectors.joining(",")));
+    if (bad > 0) {
+      m.put(BAD_RECORDS_KEY, bad + " " + policy);
+    }
+    return m;
   }
 
   /**

@@ -1,9 +1,8 @@
 package io.tidemark.spark.structured;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.min;
 
+import io.tidemark.offsets.NewPartitionPolicy;
 import io.tidemark.offsets.OffsetRange;
 import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.ResolvedStart;
@@ -23,9 +22,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.scheduler.SparkListener;
@@ -33,6 +37,8 @@ import org.apache.spark.scheduler.SparkListenerApplicationEnd;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryException;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
@@ -63,8 +69,20 @@ import org.slf4j.LoggerFactory;
  * <p><b>Ranges</b> run from each partition's committed position to one past the batch's highest
  * offset, so offsets that hold no record (transaction markers, compacted records) are covered.
  * A batch that the store already holds (Spark re-running its last batch after a restart with a
- * checkpoint) is skipped: no output, no commit. A query whose checkpoint disagrees with the store
- * otherwise fails its batch, naming both; delete the checkpoint to start from the store.
+ * checkpoint) is skipped: no output, no commit. A checkpoint behind the store fails the batch,
+ * naming both positions; delete the checkpoint to start from the store. A checkpoint ahead of the
+ * store (records between the two that the job never output) is found at each partition's first
+ * batch with rows in the query, and handled by the {@link CheckpointAheadPolicy}
+ * ({@link Builder#onCheckpointAhead}).
+ *
+ * <p><b>Partitions added while the query runs</b> follow the job's
+ * {@link NewPartitionPolicy} ({@link StartPositionResolver.Builder#onNewPartition}): EARLIEST
+ * reads them from where Spark starts them (their log start), LATEST skips their rows in the
+ * first batch that reads them, FAIL fails that batch.
+ *
+ * <p><b>Stopping.</b> {@link #stop(StreamingQuery)} stops the query between batches, and
+ * {@link #awaitTermination(StreamingQuery)} throws a failed batch's {@link BatchFailedException}
+ * as itself.
  *
  * <p>The batch is persisted while the wrapper reads its offsets and the output writes it, so Kafka
  * is read once per batch.
@@ -91,14 +109,21 @@ public final class TidemarkStructuredStream {
   private final OffsetStore store;
   private final boolean ownsStore;
   private final JobMetrics metrics;
+  private final NewPartitionPolicy newPartitions;
+  private final CheckpointAheadPolicy checkpointAhead;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Held by a running batch; {@link #stop} takes it to stop the query between batches. */
+  private final java.util.concurrent.locks.ReentrantLock batchLock = new java.util.concurrent.locks.ReentrantLock();
+  /** The commit metadata of the batch running now; null between batches. */
+  private volatile Map<String, String> running;
   /** The id of the query that ran this stream's first batch. */
   private final AtomicReference<String> query = new AtomicReference<>();
   private volatile StreamingQueryListener queryListener;
   private volatile SparkListener contextListener;
 
   private TidemarkStructuredStream(SparkSession spark, BatchCommitter committer, ResolvedStart start,
-      List<String> topics, Map<String, String> kafkaOptions, OffsetStore store, boolean ownsStore, JobMetrics metrics) {
+      List<String> topics, Map<String, String> kafkaOptions, OffsetStore store, boolean ownsStore, JobMetrics metrics,
+      NewPartitionPolicy newPartitions, CheckpointAheadPolicy checkpointAhead) {
     this.spark = spark;
     this.committer = committer;
     this.start = start;
@@ -107,6 +132,8 @@ public final class TidemarkStructuredStream {
     this.store = store;
     this.ownsStore = ownsStore;
     this.metrics = metrics;
+    this.newPartitions = newPartitions;
+    this.checkpointAhead = checkpointAhead;
   }
 
   /** The job's metrics, also reported by Spark's metrics sinks as the source {@code tidemark.job.<job>}. */
@@ -164,8 +191,7 @@ public final class TidemarkStructuredStream {
         .put(tp.partition(), o));
     StringBuilder b = new StringBuilder("{");
     byTopic.forEach((topic, parts) -> {
-      b.append(b.length() > 1 ? "," : "").append('"').append(topic.replace("\\", "\\\\").replace("\"", "\\\""))
-          .append("\":{");
+      b.append(b.length() > 1 ? "," : "").append(jsonString(topic)).append(":{");
       StringBuilder p = new StringBuilder();
       parts.forEach((partition, offset) -> p.append(p.length() > 0 ? "," : "").append('"').append(partition)
           .append("\":").append(offset));
@@ -206,6 +232,75 @@ public final class TidemarkStructuredStream {
     JobStart.recover(committer, output);
     return new Wrapper(this, (batch, batchId) -> JobStart.transactional(output, batch));
   }
+
+  /**
+   * Stops {@code query} (this stream's) between batches: waits for the running batch, if any, to
+   * finish its output, commit and publish, then stops the query; a batch that Spark begins
+   * meanwhile is interrupted before it outputs or commits anything. Spark's own
+   * {@code query.stop()} instead interrupts the running batch wherever it is, which under
+   * {@code AT_MOST_ONCE} can lose a batch whose commit was made.
+   *
+   * @throws TimeoutException when Spark's stop times out ({@code spark.sql.streaming.stopTimeout})
+   */
+  public void stop(StreamingQuery query) throws TimeoutException {
+    batchLock.lock();
+    try {
+      query.stop();
+    } finally {
+      batchLock.unlock();
+    }
+  }
+
+  /**
+   * Waits for {@code query} (this stream's) to end: returns after a stop, and throws the batch
+   * failure that ended it as itself ({@link io.tidemark.spark.DriverFencedException} when another
+   * driver claimed the job, {@link BatchFailedException} for any other failed batch), as
+   * {@code TidemarkDirectStream.awaitTermination()} does, rather than wrapped in Spark's
+   * {@code StreamingQueryException}.
+   *
+   * @throws StreamingQueryException when the query failed for a reason other than a batch
+   */
+  public void awaitTermination(StreamingQuery query) throws StreamingQueryException {
+    try {
+      query.awaitTermination();
+    } catch (StreamingQueryException e) {
+      throw committer.failure().map(f -> (RuntimeException) f).orElseThrow(() -> e);
+    }
+  }
+
+  /**
+   * Adds {@code key = value} to the commit of the batch running now: call it in the batch's output
+   * (for example {@link io.tidemark.spark.avro.AvroDecoding.DecodedBatch#addCommitMetadata}). Under
+   * {@code EXACTLY_ONCE} and {@code AT_LEAST_ONCE} the commit follows the output, so everything
+   * added during the output is in it; under {@code AT_MOST_ONCE} the commit came first, and what
+   * is added is dropped (logged at WARN, once per stream). An output through a
+   * {@link TransactionalOutput} runs its actions inside the output step, so it has no point
+   * after them to add from.
+   *
+   * @throws IllegalStateException outside a batch's output
+   * @throws IllegalArgumentException for a key Tidemark writes itself ({@value #SPARK_BATCH_ID_KEY},
+   *     {@value BatchCommitter#GUARANTEE_KEY}, or one starting with {@value BatchCommitter#PREPARED_PREFIX})
+   */
+  public void addCommitMetadata(String key, String value) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    if (key.equals(SPARK_BATCH_ID_KEY) || key.equals(BatchCommitter.GUARANTEE_KEY)
+        || key.startsWith(BatchCommitter.PREPARED_PREFIX)) {
+      throw new IllegalArgumentException("commit-metadata key " + key + " is Tidemark's own; choose another");
+    }
+    Map<String, String> m = running;
+    if (m == null) {
+      throw new IllegalStateException("no batch of job " + committer.job() + " is running: addCommitMetadata is for a"
+          + " batch's output, on the driver");
+    }
+    if (committer.guarantee() == DeliveryGuarantee.AT_MOST_ONCE && droppedMetadataLogged.compareAndSet(false, true)) {
+      LOG.warn("job {}: commit metadata added during an AT_MOST_ONCE output is dropped: the batch was committed before"
+          + " its output ({} = {})", committer.job(), key, value);
+    }
+    m.put(key, value);
+  }
+
+  private final AtomicBoolean droppedMetadataLogged = new AtomicBoolean();
 
   /**
    * Removes the job's metrics source, and closes the store if this stream opened it from a URI.
@@ -292,6 +387,8 @@ public final class TidemarkStructuredStream {
     private static final long serialVersionUID = 1L;
     private final transient TidemarkStructuredStream owner;
     private final transient WorkFactory work;
+    /** The partitions that had rows in an earlier batch of this query: Spark reads them on from there. */
+    private final transient java.util.Set<TopicPartition> firstSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     Wrapper(TidemarkStructuredStream owner, WorkFactory work) {
       this.owner = owner;
@@ -299,7 +396,17 @@ public final class TidemarkStructuredStream {
     }
 
     @Override
-    public void call(Dataset<Row> batch, Long sparkBatchId) {
+    public void call(Dataset<Row> batch, Long sparkBatchId) throws InterruptedException {
+      // a stop(query) waits for the running batch; a batch that begins meanwhile is interrupted here, before anything
+      owner.batchLock.lockInterruptibly();
+      try {
+        runBatch(batch, sparkBatchId);
+      } finally {
+        owner.batchLock.unlock();
+      }
+    }
+
+    private void runBatch(Dataset<Row> batch, long sparkBatchId) {
       BatchCommitter committer = owner.committer;
       owner.ranIn(batch.sparkSession().sparkContext().getLocalProperty(QUERY_ID_PROPERTY));
       if (owner.closed.get()) {
@@ -309,33 +416,44 @@ public final class TidemarkStructuredStream {
             + " each query.", null));
       }
       Dataset<Row> rows = batch.persist(StorageLevel.MEMORY_AND_DISK());
+      List<Dataset<Row>> persisted = new ArrayList<>(List.of(rows));
       try {
-        Map<TopicPartition, long[]> bounds = new HashMap<>();
-        for (Row r : rows.groupBy(col("topic"), col("partition")).agg(min(col("offset")), max(col("offset")))
-            .collectAsList()) {
-          bounds.put(new TopicPartition(r.getString(0), r.getInt(1)), new long[] {r.getLong(2), r.getLong(3)});
-        }
+        Map<TopicPartition, long[]> bounds = bounds(rows);
         Map<TopicPartition, Long> starts = committer.nextStarts();
+        Map<TopicPartition, Long> stored = committer.positions();
         List<OffsetRange> ranges = new ArrayList<>();
+        Map<TopicPartition, Long> skipBelow = new HashMap<>();
+        Map<TopicPartition, long[]> aboveStore = new HashMap<>();
         boolean replayed = !bounds.isEmpty();
         for (Map.Entry<TopicPartition, long[]> e : bounds.entrySet()) {
           TopicPartition tp = e.getKey();
           long lowest = e.getValue()[0];
           long until = e.getValue()[1] + 1;
           Long from = starts.get(tp);
-          if (from != null && until <= from) {
-            continue; // already committed
-          }
-          replayed = false;
           if (from == null) {
-            from = lowest; // a partition that appeared while the query ran: Spark reads it from its start
+            // a partition that appeared while the query ran
+            from = newPartition(committer, sparkBatchId, tp, lowest, until, e.getValue()[2]);
+          } else if (!stored.containsKey(tp) && lowest < from) {
+            // new to the store, its start put above what Spark reads by the start policy (LATEST): those rows are
+            // what the policy skips, also when Spark re-runs a batch from its checkpoint after a restart
+            LOG.warn("job {}: Spark batch {} reads {} from offset {}, below the start its NewPartitionPolicy gave it"
+                + " ({}); those records are skipped", committer.job(), sparkBatchId, tp, lowest, from);
+          } else if (until <= from) {
+            continue; // already committed
           } else if (lowest < from) {
             throw committer.fail(new BatchFailedException(committer.job(), committer.nextBatchId(), "Spark batch " + sparkBatchId
                 + " reads " + tp + " from offset " + lowest + ", below where the job stands (" + from + "): the"
                 + " query started from an older position than the store's (a stale checkpoint, or a second query"
                 + " on one TidemarkStructuredStream). Delete the checkpoint, or rewind the store.", null));
+          } else if (lowest > from && !firstSeen.contains(tp)) {
+            aboveStore.put(tp, new long[] {from, lowest}); // the partition's first rows in this query
           }
-          ranges.add(new OffsetRange(tp.topic(), tp.partition(), from, until));
+          replayed = false;
+          firstSeen.add(tp);
+          if (lowest < from) {
+            skipBelow.put(tp, from);
+          }
+          ranges.add(new OffsetRange(tp.topic(), tp.partition(), from, Math.max(from, until)));
         }
         if (replayed) {
           LOG.info("job {}: Spark batch {} is already in the store; skipped (no output, no commit)",
@@ -347,13 +465,235 @@ public final class TidemarkStructuredStream {
               + " is partly in the store already: the query's checkpoint and the store disagree. Delete the query's"
               + " checkpoint to start from the store (or rewind the store to the checkpoint's batch).", null));
         }
-        committer.runBatch(ranges, Map.of(SPARK_BATCH_ID_KEY, Long.toString(sparkBatchId)),
-            work.create(rows, committer.nextBatchId()));
+        Dataset<Row> output = rows;
+        for (Map.Entry<TopicPartition, Long> skip : skipBelow.entrySet()) {
+          TopicPartition tp = skip.getKey();
+          output = output.filter(col("topic").notEqual(tp.topic()).or(col("partition").notEqual(tp.partition()))
+              .or(col("offset").geq(skip.getValue())));
+        }
+        Map<TopicPartition, long[]> gaps = gaps(committer, sparkBatchId, aboveStore);
+        if (!gaps.isEmpty()) {
+          output = replayFromStore(committer, sparkBatchId, output, gaps);
+          persisted.add(output);
+        }
+        Map<String, String> metadata = new java.util.concurrent.ConcurrentHashMap<>();
+        metadata.put(SPARK_BATCH_ID_KEY, Long.toString(sparkBatchId));
+        owner.running = metadata;
+        try {
+          committer.runBatch(ranges, metadata, work.create(output, committer.nextBatchId()));
+        } finally {
+          owner.running = null;
+        }
       } finally {
-        rows.unpersist(false);
+        for (Dataset<Row> d : persisted) {
+          d.unpersist(false);
+        }
       }
     }
+
+    /**
+     * Of the partitions whose first rows in this query start above the store's position
+     * ({@code [stored, first row)} each), those where Kafka holds a record in between:
+     * {@code [stored, first row, first record in between]} each. A failure to ask Kafka fails the batch.
+     */
+    private Map<TopicPartition, long[]> gaps(BatchCommitter committer, long sparkBatchId,
+        Map<TopicPartition, long[]> aboveStore) {
+      if (aboveStore.isEmpty()) {
+        return Map.of();
+      }
+      Map<TopicPartition, Long> first;
+      try {
+        first = owner.firstRecords(aboveStore);
+      } catch (RuntimeException e) {
+        throw committer.fail(new BatchFailedException(committer.job(), committer.nextBatchId(), "Spark batch "
+            + sparkBatchId + " starts " + aboveStore.keySet() + " above where the job stands in the store, and Kafka"
+            + " could not be asked whether records lie in between (a checkpoint ahead of the store): " + e
+            + ". Nothing of the batch was output or committed; check the brokers and restart the query.", e));
+      }
+      Map<TopicPartition, long[]> gaps = new TreeMap<>(PARTITION_ORDER);
+      aboveStore.forEach((tp, r) -> {
+        long f = first.get(tp);
+        if (f < r[1]) {
+          gaps.put(tp, new long[] {r[0], r[1], f});
+        }
+      });
+      return gaps;
+    }
+
+    /**
+     * Per partition of the batch: its lowest offset, its highest, and its number of rows.
+     */
+    private static Map<TopicPartition, long[]> bounds(Dataset<Row> rows) {
+      // one pass per Spark partition and a merge on the driver: no shuffle (a groupBy would run
+      // spark.sql.shuffle.partitions tasks per batch)
+      List<HashMap<TopicPartition, long[]>> parts = rows.select(col("topic"), col("partition"), col("offset"))
+          .javaRDD().mapPartitions(it -> {
+            HashMap<TopicPartition, long[]> m = new HashMap<>();
+            it.forEachRemaining(r -> {
+              long offset = r.getLong(2);
+              long[] b = m.computeIfAbsent(new TopicPartition(r.getString(0), r.getInt(1)),
+                  tp -> new long[] {Long.MAX_VALUE, Long.MIN_VALUE, 0});
+              b[0] = Math.min(b[0], offset);
+              b[1] = Math.max(b[1], offset);
+              b[2]++;
+            });
+            return List.of(m).iterator();
+          }).collect();
+      Map<TopicPartition, long[]> bounds = new HashMap<>();
+      for (Map<TopicPartition, long[]> m : parts) {
+        m.forEach((tp, b) -> bounds.merge(tp, b, (x, y) -> new long[] {Math.min(x[0], y[0]), Math.max(x[1], y[1]),
+            x[2] + y[2]}));
+      }
+      return bounds;
+    }
+
+
+    /**
+     * Where a partition that appeared while the query ran starts, as the job's
+     * {@link NewPartitionPolicy} says: at the batch's first row of it (EARLIEST: Spark reads a new
+     * partition from its log start), or past this batch's rows of it (LATEST: they were in it when
+     * the query found it); FAIL fails the batch.
+     */
+    private long newPartition(BatchCommitter committer, long sparkBatchId, TopicPartition tp, long lowest, long until,
+        long records) {
+      switch (owner.newPartitions) {
+        case EARLIEST:
+          LOG.info("job {}: {} appeared while the query ran; read from offset {} (NewPartitionPolicy.EARLIEST)",
+              committer.job(), tp, lowest);
+          return lowest;
+        case LATEST:
+          LOG.warn("job {}: {} appeared while the query ran; its {} records in Spark batch {} (offsets {} to {}) are"
+              + " skipped and it is read from offset {} on (NewPartitionPolicy.LATEST)", committer.job(), tp, records,
+              sparkBatchId, lowest, until - 1, until);
+          committer.startNewPartition(tp, until);
+          return until;
+        default:
+          throw committer.fail(new BatchFailedException(committer.job(), committer.nextBatchId(), "Spark batch "
+              + sparkBatchId + " reads " + tp + ", a partition that appeared while the query ran, and the job's"
+              + " NewPartitionPolicy is FAIL: nothing of the batch was output or committed. To read it, restart the job"
+              + " with StartPositionResolver.builder().onNewPartition(NewPartitionPolicy.EARLIEST) (or LATEST).", null));
+      }
+    }
+
+    /**
+     * The batch with the records of {@code gaps} ([store position, checkpoint position) per
+     * partition) read from Kafka in front of it, under {@link CheckpointAheadPolicy#REPLAY_FROM_STORE};
+     * fails the batch under {@link CheckpointAheadPolicy#FAIL}, or when the batch is not the
+     * source's rows.
+     */
+    private Dataset<Row> replayFromStore(BatchCommitter committer, long sparkBatchId, Dataset<Row> batch,
+        Map<TopicPartition, long[]> gaps) {
+      StringBuilder where = new StringBuilder();
+      StringBuilder csv = new StringBuilder();
+      Map<TopicPartition, Long> froms = new HashMap<>();
+      Map<TopicPartition, Long> untils = new HashMap<>();
+      gaps.forEach((tp, g) -> {
+        where.append(where.length() > 0 ? "; " : "").append(tp).append(": the store at ").append(g[0])
+            .append(", the checkpoint at ").append(g[1]).append(" (first record in between at ").append(g[2]).append(')');
+        csv.append(csv.length() > 0 ? " " : "").append(tp.topic()).append(',').append(tp.partition()).append(',')
+            .append(g[1]);
+        froms.put(tp, g[2]); // below the first record are offsets without one (markers, compacted, deleted)
+        untils.put(tp, g[1]);
+      });
+      String ahead = "Spark batch " + sparkBatchId + " starts above where the job stands in the store, over records it"
+          + " never output: the query's checkpoint is ahead of the store (the job was rewound or reset in the store"
+          + " after the checkpoint was written). " + where + ".";
+      String todo = " Nothing of the batch was output or committed. To replay from the store, stop the query, delete"
+          + " its checkpoint directory (its checkpointLocation) and start it again, or build the stream with"
+          + " onCheckpointAhead(CheckpointAheadPolicy.REPLAY_FROM_STORE); to skip those records instead, move the store"
+          + " to the checkpoint's positions: tidemark offsets reset --store <uri> --job " + committer.job()
+          + " --bootstrap <host:port> --from-file <a CSV of: " + csv + "> --execute.";
+      if (owner.checkpointAhead == CheckpointAheadPolicy.FAIL) {
+        throw committer.fail(new BatchFailedException(committer.job(), committer.nextBatchId(), ahead + todo, null));
+      }
+      Dataset<Row> replay = owner.spark.read().format("kafka").options(owner.kafkaOptions)
+          .option("assign", assignJson(gaps.keySet())).option("startingOffsets", startingOffsetsJson(froms))
+          .option("endingOffsets", startingOffsetsJson(untils)).load();
+      if (!replay.schema().equals(batch.schema())) {
+        throw committer.fail(new BatchFailedException(committer.job(), committer.nextBatchId(), ahead
+            + " CheckpointAheadPolicy.REPLAY_FROM_STORE cannot replay them: the batch is not the Kafka source's rows"
+            + " (its columns are " + batch.schema().simpleString() + ")." + todo, null));
+      }
+      LOG.warn("job {}: {} Replaying those records from the store's positions in this batch"
+          + " (CheckpointAheadPolicy.REPLAY_FROM_STORE).", committer.job(), ahead);
+      return replay.union(batch).persist(StorageLevel.MEMORY_AND_DISK());
+    }
   }
+
+  /** Spark's {@code assign} JSON for {@code partitions}, for example {@code {"orders":[0,1]}}. */
+  static String assignJson(java.util.Collection<TopicPartition> partitions) {
+    Map<String, java.util.SortedSet<Integer>> byTopic = new TreeMap<>();
+    partitions.forEach(tp -> byTopic.computeIfAbsent(tp.topic(), t -> new java.util.TreeSet<>()).add(tp.partition()));
+    StringBuilder b = new StringBuilder("{");
+    byTopic.forEach((topic, parts) -> b.append(b.length() > 1 ? "," : "").append(jsonString(topic)).append(":[")
+        .append(parts.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","))).append(']'));
+    return b.append('}').toString();
+  }
+
+  private static String jsonString(String s) {
+    return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+  }
+
+  private static final java.util.Comparator<TopicPartition> PARTITION_ORDER =
+      java.util.Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition);
+
+  /**
+   * Per partition, the offset of its first record at or after {@code [from, until)[0]}, or
+   * {@code until} when there is none below it (only transaction markers, compacted, aborted or
+   * retention-deleted offsets in between), read with one consumer on the source's Kafka options
+   * (its isolation level included).
+   */
+  Map<TopicPartition, Long> firstRecords(Map<TopicPartition, long[]> fromUntil) {
+    Properties p = new Properties();
+    kafkaOptions.forEach((k, v) -> {
+      if (k.startsWith("kafka.") && ConsumerConfig.configNames().contains(k.substring(6))) {
+        p.put(k.substring(6), v);
+      }
+    });
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    Map<TopicPartition, Long> first = new HashMap<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+      Map<TopicPartition, Long> logStarts = consumer.beginningOffsets(fromUntil.keySet());
+      List<TopicPartition> open = new ArrayList<>();
+      fromUntil.forEach((tp, r) -> {
+        long start = Math.max(r[0], logStarts.get(tp));
+        if (start >= r[1]) {
+          first.put(tp, r[1]);
+        } else {
+          open.add(tp);
+        }
+      });
+      consumer.assign(open);
+      open.forEach(tp -> consumer.seek(tp, Math.max(fromUntil.get(tp)[0], logStarts.get(tp))));
+      long deadline = System.nanoTime() + FIRST_RECORD_TIMEOUT.toNanos();
+      while (!open.isEmpty()) {
+        var records = consumer.poll(java.time.Duration.ofMillis(200));
+        for (java.util.Iterator<TopicPartition> it = open.iterator(); it.hasNext(); ) {
+          TopicPartition tp = it.next();
+          long until = fromUntil.get(tp)[1];
+          var found = records.records(tp);
+          if (!found.isEmpty() || consumer.position(tp) >= until) {
+            first.put(tp, found.isEmpty() ? until : Math.min(found.get(0).offset(), until));
+            it.remove();
+          }
+        }
+        consumer.pause(first.keySet().stream().filter(consumer.assignment()::contains).toList());
+        if (!open.isEmpty() && System.nanoTime() > deadline) {
+          throw new org.apache.kafka.common.errors.TimeoutException("no answer from Kafka for " + open + " within "
+              + FIRST_RECORD_TIMEOUT);
+        }
+      }
+    }
+    return first;
+  }
+
+  /** How long {@link #firstRecords} waits for Kafka. */
+  private static final java.time.Duration FIRST_RECORD_TIMEOUT = java.time.Duration.ofMinutes(1);
+
 
   /** Options of a {@link TidemarkStructuredStream}; everything is checked by {@link #build()}. */
   public static final class Builder {
@@ -366,6 +706,7 @@ public final class TidemarkStructuredStream {
     private DeliveryGuarantee guarantee;
     private StartPositionResolver resolver = StartPositionResolver.builder().build();
     private final List<BatchListener> listeners = new ArrayList<>();
+    private CheckpointAheadPolicy checkpointAhead = CheckpointAheadPolicy.FAIL;
 
     private Builder(SparkSession spark) {
       this.spark = Objects.requireNonNull(spark, "spark");
@@ -418,6 +759,15 @@ public final class TidemarkStructuredStream {
       return this;
     }
 
+    /**
+     * What to do when the query's checkpoint is ahead of the store (default
+     * {@link CheckpointAheadPolicy#FAIL}); see {@link CheckpointAheadPolicy}.
+     */
+    public Builder onCheckpointAhead(CheckpointAheadPolicy policy) {
+      this.checkpointAhead = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
     /** Adds a listener told of each batch's output and commit. */
     public Builder listener(BatchListener listener) {
       listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -445,7 +795,8 @@ public final class TidemarkStructuredStream {
       JobStart.Started started = JobStart.start(store, storeUri, job, topics, adminProps(), resolver, guarantee,
           listeners);
       TidemarkStructuredStream stream = new TidemarkStructuredStream(spark, started.committer(), started.start(),
-          started.topics(), Map.copyOf(kafkaOptions), started.store(), started.ownsStore(), started.metrics());
+          started.topics(), Map.copyOf(kafkaOptions), started.store(), started.ownsStore(), started.metrics(),
+          resolver.newPartitionPolicy(), checkpointAhead);
       if (started.ownsStore()) {
         try {
           stream.closeWithQueryAndContext();
