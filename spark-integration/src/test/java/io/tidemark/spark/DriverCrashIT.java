@@ -39,21 +39,30 @@ import org.apache.hadoop.hbase.client.TableDescriptorBuilder;
 import org.apache.kafka.common.TopicPartition;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The proof of the guarantees: a DStream job in its own JVM reads 100,000 records (8 partitions)
- * while the test SIGKILLs it at seeded points (before the output, between output and commit,
- * between commit and publish, after publish, and at random moments), restarting it each time.
- * Offsets live in ZooKeeper. The seed is {@code -Dtidemark.crash.seed} (logged); every kill is
- * logged with its point and batch.
+ * The proof of the guarantees: a job in its own JVM, on the DStream adapter and on the Structured
+ * Streaming adapter, reads 100,000 records (8 partitions) while the test SIGKILLs it at seeded
+ * points (during start-up, before the output, between output and commit, between commit and
+ * publish, after publish, and at random moments), restarting it each time. Offsets live in
+ * ZooKeeper (or HBase). The seed is {@code -Dtidemark.crash.seed} (logged); every kill is logged
+ * with its point and batch. {@code -Dtidemark.crash.adapters} (default {@code DSTREAM,STRUCTURED})
+ * names the adapters run.
+ *
+ * <p>A Structured Streaming driver keeps its Spark checkpoint across some restarts and starts
+ * with none at others (seeded, both in every scenario, logged per run): a kept checkpoint makes
+ * Spark re-run the batch it had planned, which the store may already hold; without one the start
+ * comes from the store alone.
  *
  * <p>The test follows the drivers' own progress, never a wall clock: every wait lasts while the
  * driver reports batch steps or the store moves, and gives up only after {@link DriverProcess#STALL}
@@ -78,8 +87,35 @@ class DriverCrashIT {
   private static final int INPUT_BATCHES = (PER_PARTITION + KILL_RATE * BATCH_MS / 1000 - 1) / (KILL_RATE * BATCH_MS / 1000);
   /** A random-moment kill's driver pauses at most this many batches after the one its occurrence names. */
   private static final int RANDOM_CAP_EXTRA = 2;
-  private static final List<String> STEPS = List.of("before-output", "after-output", "after-commit", "after-publish",
-      "random-moment");
+  private static final List<String> STEPS = List.of("start-up", "before-output", "after-output", "after-commit",
+      "after-publish", "random-moment");
+  /** A start-up kill comes at most this long after the driver claimed the job (or at its first batch step). */
+  private static final int START_UP_DELAY_MS = 4_000;
+
+  /** The adapter a crash scenario's driver runs on. */
+  enum Adapter {
+    DSTREAM, STRUCTURED;
+
+    /** The driver's arguments that choose this adapter, its checkpoint in {@code checkpoint}. */
+    List<String> args(Path checkpoint) {
+      return this == DSTREAM ? List.of() : List.of("--adapter", "structured", "--checkpoint", checkpoint.toString());
+    }
+
+    String id() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** The adapters {@code -Dtidemark.crash.adapters} names (both by default). */
+  static Stream<Adapter> adapters() {
+    return java.util.Arrays.stream(System.getProperty("tidemark.crash.adapters", "DSTREAM,STRUCTURED").split(","))
+        .map(String::trim).filter(a -> !a.isEmpty()).map(Adapter::valueOf);
+  }
+
+  /** Whether {@code adapter} is one of those the run names. */
+  private static boolean runs(Adapter adapter) {
+    return adapters().anyMatch(adapter::equals);
+  }
 
   @RegisterExtension
   static final KafkaBroker broker = KafkaBroker.builder().build();
@@ -142,19 +178,25 @@ class DriverCrashIT {
       return step.equals("random-moment");
     }
 
-    /** The driver's {@code --pause-at}. */
+    boolean startUp() {
+      return step.equals("start-up");
+    }
+
+    /** The driver's {@code --pause-at}: a start-up kill's cap is the first batch step. */
     String pauseAt() {
-      return random() ? "after-publish:" + (occurrence + RANDOM_CAP_EXTRA) : step + ":" + occurrence;
+      return random() ? "after-publish:" + (occurrence + RANDOM_CAP_EXTRA)
+          : startUp() ? "before-output:1" : step + ":" + occurrence;
     }
 
     /** How many batches of input must be left for this kill to happen. */
     int needs() {
-      return random() ? 1 : occurrence;
+      return random() || startUp() ? 1 : occurrence;
     }
 
     /** At most how many batches the run commits before this kill (output comes before the commit). */
     int commitsAtMost() {
       return switch (step) {
+        case "start-up" -> 0;
         case "before-output", "after-output" -> occurrence - 1;
         case "after-commit", "after-publish" -> occurrence;
         default -> occurrence + RANDOM_CAP_EXTRA;
@@ -175,12 +217,12 @@ class DriverCrashIT {
   private static List<Kill> plan(Random random, int count) {
     List<String> steps = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      steps.add(STEPS.get(i % STEPS.size())); // each step at least count / 5 times
+      steps.add(STEPS.get(i % STEPS.size())); // each step at least count / 6 times
     }
     Collections.shuffle(steps, random);
     List<Kill> drawn = new ArrayList<>();
     for (String s : steps) {
-      drawn.add(new Kill(s, 1 + random.nextInt(3), random.nextInt(2_000)));
+      drawn.add(new Kill(s, 1 + random.nextInt(3), random.nextInt(s.equals("start-up") ? START_UP_DELAY_MS : 2_000)));
     }
     List<Kill> plan = new ArrayList<>();
     int used = 0;
@@ -217,47 +259,87 @@ class DriverCrashIT {
   }
 
   /** Runs the job through every kill of the plan, then to the end, and stops it gracefully. */
-  private void runWithKills(String job, DeliveryGuarantee guarantee, Path out, List<Kill> plan) throws Exception {
-    runWithKills(storeUri(), List.of(), job, guarantee, out, plan);
+  private void runWithKills(Adapter adapter, String job, DeliveryGuarantee guarantee, Path out, List<Kill> plan)
+      throws Exception {
+    runWithKills(adapter, storeUri(), List.of(), job, guarantee, out, plan);
   }
 
-  private void runWithKills(String store, List<String> extra, String job, DeliveryGuarantee guarantee, Path out,
-      List<Kill> plan) throws Exception {
-    LOG.info("{}: seed {}, {} kills: {}", job, SEED, plan.size(), plan);
+  /**
+   * For each run of a Structured Streaming driver (the plan's, then the last): whether it keeps
+   * the checkpoint the run before it left, from the seed; both kinds at least {@code runs / 3} times.
+   */
+  private static List<Boolean> checkpointKept(Random random, int runs) {
+    List<Boolean> kept = new ArrayList<>();
+    for (int i = 0; i < runs; i++) {
+      kept.add(i % 3 != 2 ? i % 3 == 0 : random.nextBoolean());
+    }
+    Collections.shuffle(kept, random);
+    return kept;
+  }
+
+  private void runWithKills(Adapter adapter, String store, List<String> extra, String job, DeliveryGuarantee guarantee,
+      Path out, List<Kill> plan) throws Exception {
+    Path checkpoint = work.resolve(job + "-checkpoint");
+    List<String> adapterArgs = new ArrayList<>(extra);
+    adapterArgs.addAll(adapter.args(checkpoint));
+    List<Boolean> keep = checkpointKept(new Random(SEED ^ job.hashCode()), plan.size() + 1);
+    LOG.info("{} on {}: seed {}, {} kills: {}{}", job, adapter, SEED, plan.size(), plan,
+        adapter == Adapter.STRUCTURED ? "; checkpoint kept per run: " + keep : "");
     int run = 0;
     for (Kill kill : plan) {
+      String checkpointUse = useCheckpoint(adapter, checkpoint, keep.get(run));
       Path log = work.resolve(job + "-run-" + run++ + ".log");
       try (DriverProcess driver = DriverProcess.start(log,
-          args(store, extra, job, guarantee, out, kill.pauseAt(), String.valueOf(KILL_RATE)))) {
+          args(store, adapterArgs, job, guarantee, out, kill.pauseAt(), String.valueOf(KILL_RATE)))) {
         driver.describeWith(() -> storeState(store, job));
-        String started = driver.awaitLine(l -> l.startsWith("STARTED"), "start");
         String where;
-        if (kill.random()) {
-          // the point of this kill is a moment nobody chose: whatever the driver is doing then
-          driver.awaitLine(l -> l.startsWith("POINT"), "the first batch step before " + kill);
+        String started;
+        if (kill.startUp() || kill.random()) {
+          // a moment nobody chose: during start-up, anywhere from the claim to the first batch step (the stream
+          // and, on Structured Streaming, the query starting); or whatever the driver does after its first batch step
+          String after = kill.startUp() ? "the claim" : "the first batch step";
+          started = driver.awaitLine(l -> l.startsWith(kill.startUp() ? "CLAIMED" : "STARTED"), "start");
+          if (kill.random()) {
+            driver.awaitLine(l -> l.startsWith("POINT"), after + " before " + kill);
+          }
           long from = System.nanoTime();
           driver.awaitUntil("the moment of " + kill, () -> System.nanoTime() - from >= kill.delayMs() * 1_000_000
               || driver.lines().stream().anyMatch(l -> l.startsWith("PAUSED")), () -> null);
           List<String> lines = driver.lines();
           where = lines.stream().filter(l -> l.startsWith("PAUSED")).findFirst()
               .map(p -> p + " (the cap, before " + kill.delayMs() + " ms)")
-              .orElse(kill.delayMs() + " ms after the first batch step, last step: " + DriverProcess.lastPoint(lines));
+              .orElse(kill.delayMs() + " ms after " + after + ", last step: " + DriverProcess.lastPoint(lines));
         } else {
+          started = driver.awaitLine(l -> l.startsWith("STARTED"), "start");
           where = driver.awaitLine(l -> l.startsWith("PAUSED"), "the pause at " + kill);
         }
         driver.kill();
-        LOG.info("{} kill {}: {} ({}) -> SIGKILL at {}", job, run, kill, started, where);
+        LOG.info("{} kill {}: {} ({}, {}) -> SIGKILL at {}", job, run, kill, started, checkpointUse, where);
       }
     }
+    String checkpointUse = useCheckpoint(adapter, checkpoint, keep.get(run));
+    LOG.info("{}: the last run ({})", job, checkpointUse);
     try (OffsetStore offsets = OffsetStores.open(store);
         DriverProcess driver = DriverProcess.start(work.resolve(job + "-final.log"),
-            args(store, extra, job, guarantee, out, "none:0", "4000"))) {
+            args(store, adapterArgs, job, guarantee, out, "none:0", "4000"))) {
       driver.describeWith(() -> storeState(store, job));
       driver.awaitLine(l -> l.startsWith("STARTED"), "start");
       awaitTheEndOfTheInput(driver, offsets, job);
       driver.send("stop");
       assertThat(driver.awaitExit()).as("exit code; log %s", driver.log()).isZero();
     }
+  }
+
+  /** Deletes the checkpoint unless {@code keep}; says which, for the log. */
+  private static String useCheckpoint(Adapter adapter, Path checkpoint, boolean keep) throws IOException {
+    if (adapter != Adapter.STRUCTURED) {
+      return "no Spark checkpoint";
+    }
+    boolean had = Files.exists(checkpoint);
+    if (!keep && had) {
+      SparkTestSupport.deleteRecursively(checkpoint);
+    }
+    return !had ? "no checkpoint yet" : keep ? "checkpoint kept" : "checkpoint deleted";
   }
 
   /** Waits, while the driver or the store makes progress, until the store holds the end of the input. */
@@ -328,34 +410,43 @@ class DriverCrashIT {
     }
   }
 
-  @Test
-  void exactlyOnceWithZooKeeperAndTheFileSinkSurvivesTenKills() throws Exception {
-    Path out = work.resolve("eo-out");
-    runWithKills("eo-zk-file", DeliveryGuarantee.EXACTLY_ONCE, out, plan(new Random(SEED), KILLS));
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("adapters")
+  void exactlyOnceWithZooKeeperAndTheFileSinkSurvivesTenKills(Adapter adapter) throws Exception {
+    String job = "eo-zk-file-" + adapter.id();
+    Path out = work.resolve(job + "-out");
+    runWithKills(adapter, job, DeliveryGuarantee.EXACTLY_ONCE, out, plan(new Random(SEED), KILLS));
 
     List<Path> batches = dirs(out, FileBatchSink.BATCH_PREFIX + "\\d{19}");
     assertExactlyTheInput(sequences(batches));
-    LOG.info("exactly-once: {} batches, {} records, zero duplicates, zero losses, order kept", batches.size(),
-        PARTITIONS * PER_PARTITION);
+    LOG.info("exactly-once on {}: {} batches, {} records, zero duplicates, zero losses, order kept", adapter,
+        batches.size(), PARTITIONS * PER_PARTITION);
   }
 
-  @Test
-  void atLeastOnceLosesNothingAndRepeatsOnlyBatchesInFlightAtAKill() throws Exception {
-    Path out = work.resolve("alo-out");
-    String job = "alo-zk-file";
-    List<Kill> plan = plan(new Random(SEED + 1), KILLS);
-    runWithKills(job, DeliveryGuarantee.AT_LEAST_ONCE, out, plan);
-
-    Set<String> committed = new HashSet<>();
+  /** The committed batches of {@code job}, by output directory name {@code e<epoch>-batch-<id>}: the whole history. */
+  private static Map<String, HistoryEntry.Committed> committedBatches(String job) {
+    Map<String, HistoryEntry.Committed> committed = new TreeMap<>();
     try (OffsetStore store = OffsetStores.open(storeUri())) {
       List<HistoryEntry> history = store.history(job, 10_000);
       long last = store.read(job).lastBatchId().orElseThrow();
       assertThat(history).as("the whole history is kept").hasSize((int) last + 1);
       for (HistoryEntry e : history) {
         HistoryEntry.Committed c = (HistoryEntry.Committed) e;
-        committed.add("e" + c.epoch() + "-batch-" + c.commit().batchId());
+        committed.put("e" + c.epoch() + "-batch-" + c.commit().batchId(), c);
       }
     }
+    return committed;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("adapters")
+  void atLeastOnceLosesNothingAndRepeatsOnlyBatchesInFlightAtAKill(Adapter adapter) throws Exception {
+    String job = "alo-zk-file-" + adapter.id();
+    Path out = work.resolve(job + "-out");
+    List<Kill> plan = plan(new Random(SEED + 1), KILLS);
+    runWithKills(adapter, job, DeliveryGuarantee.AT_LEAST_ONCE, out, plan);
+
+    Set<String> committed = committedBatches(job).keySet();
     List<Path> all = dirs(out, "e\\d+-batch-\\d+");
     List<Path> kept = new ArrayList<>();
     List<Path> inFlight = new ArrayList<>();
@@ -371,30 +462,100 @@ class DriverCrashIT {
     for (Path d : inFlight) {
       duplicates += readBatch(d).size();
     }
-    LOG.info("at-least-once: {} committed batches, {} batches in flight at kills, {} duplicated records, zero losses",
-        kept.size(), inFlight.size(), duplicates);
+    LOG.info("at-least-once on {}: {} committed batches, {} batches in flight at kills, {} duplicated records,"
+        + " zero losses", adapter, kept.size(), inFlight.size(), duplicates);
   }
 
-  @Test
-  void exactlyOnceWithTheHBaseStoreAndTheHBaseSinkSurvivesTenKills() throws Exception {
-    String job = "eo-hbase-hbase";
-    TableName sink = TableName.valueOf("tidemark:crash_sink");
+  /**
+   * At-most-once commits before the output: a kill between the two loses that batch, and nothing
+   * is ever output twice. Every output is a committed batch's, no record is in the output twice,
+   * and every record missing from it belongs to a committed batch whose output never completed
+   * (no {@code _SUCCESS}): at most one such batch per kill.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("adapters")
+  void atMostOnceRepeatsNothingAndLosesOnlyBatchesInFlightAtAKill(Adapter adapter) throws Exception {
+    String job = "amo-zk-file-" + adapter.id();
+    Path out = work.resolve(job + "-out");
+    List<Kill> plan = plan(new Random(SEED + 3), KILLS);
+    runWithKills(adapter, job, DeliveryGuarantee.AT_MOST_ONCE, out, plan);
+
+    Map<String, HistoryEntry.Committed> committed = committedBatches(job);
+    List<Path> all = dirs(out, "e\\d+-batch-\\d+");
+    SoftAssertions softly = new SoftAssertions();
+    softly.assertThat(all.stream().map(d -> d.getFileName().toString()).filter(n -> !committed.containsKey(n)))
+        .as("outputs of batches never committed").isEmpty();
+    List<Path> complete = all.stream().filter(d -> Files.exists(d.resolve("_SUCCESS"))).toList();
+    Map<Integer, Set<Integer>> lost = new TreeMap<>();
+    List<String> lostBatches = new ArrayList<>();
+    committed.forEach((name, c) -> {
+      if (!complete.contains(out.resolve(name))) {
+        lostBatches.add(name);
+        for (io.tidemark.offsets.OffsetRange r : c.commit().ranges()) {
+          for (long n = r.fromOffset(); n < r.untilOffset(); n++) {
+            lost.computeIfAbsent(r.partition(), p -> new HashSet<>()).add((int) n);
+          }
+        }
+      }
+    });
+    softly.assertThat(lostBatches.size()).as("committed batches without a whole output %s", lostBatches)
+        .isLessThanOrEqualTo(plan.size());
+    Map<Integer, List<Integer>> seq = sequences(complete);
+    int missing = 0;
+    for (int p = 0; p < PARTITIONS; p++) {
+      List<Integer> ns = seq.getOrDefault(p, List.of());
+      Set<Integer> distinct = new HashSet<>(ns);
+      softly.assertThat(ns.size() - distinct.size()).as("duplicates in partition %d", p).isZero();
+      Set<Integer> absent = new java.util.TreeSet<>();
+      for (int n = 0; n < PER_PARTITION; n++) {
+        if (!distinct.contains(n)) {
+          absent.add(n);
+        }
+      }
+      missing += absent.size();
+      softly.assertThat(absent).as("records of partition %d missing outside the batches lost at kills", p)
+          .isSubsetOf(lost.getOrDefault(p, Set.of()));
+    }
+    softly.assertAll();
+    LOG.info("at-most-once on {}: {} committed batches, {} lost at kills ({} records), zero duplicates", adapter,
+        committed.size(), lostBatches.size(), missing);
+  }
+
+  /** The sink of the HBase-store scenario: an idempotent HBase table, or the file sink. */
+  enum Sink {
+    HBASE_TABLE, FILES
+  }
+
+  @ParameterizedTest(name = "{0}, {1}")
+  @CsvSource({"DSTREAM, HBASE_TABLE", "STRUCTURED, FILES"})
+  void exactlyOnceWithTheHBaseStoreSurvivesTenKills(Adapter adapter, Sink sink) throws Exception {
+    Assumptions.assumeTrue(runs(adapter), () -> adapter + " is not among -Dtidemark.crash.adapters");
+    String job = "eo-hbase-" + sink.name().toLowerCase(java.util.Locale.ROOT) + "-" + adapter.id();
+    Path out = work.resolve(job + "-out");
+    if (sink == Sink.FILES) {
+      runWithKills(adapter, hbaseStoreUri(), List.of(), job, DeliveryGuarantee.EXACTLY_ONCE, out,
+          plan(new Random(SEED + 2), KILLS));
+      assertExactlyTheInput(sequences(dirs(out, FileBatchSink.BATCH_PREFIX + "\\d{19}")));
+      LOG.info("exactly-once on {} with the HBase store and the file sink: zero duplicates, zero losses, order kept",
+          adapter);
+      return;
+    }
+    TableName table = TableName.valueOf("tidemark:crash_sink_" + adapter.id());
     HBaseCluster hbase = hbase();
     try (Admin admin = hbase.connection().getAdmin()) {
-      admin.createTable(TableDescriptorBuilder.newBuilder(sink)
+      admin.createTable(TableDescriptorBuilder.newBuilder(table)
           .setColumnFamily(ColumnFamilyDescriptorBuilder.of("d")).build());
     }
     String quorum = hbase.configuration().get("hbase.zookeeper.quorum");
     String port = hbase.configuration().get("hbase.zookeeper.property.clientPort");
-    runWithKills(hbaseStoreUri(), List.of("--hbase-quorum", quorum, "--hbase-port", port, "--hbase-table",
-        sink.getNameAsString()), job, DeliveryGuarantee.EXACTLY_ONCE, work.resolve("eo-hbase-out"),
-        plan(new Random(SEED + 2), KILLS));
+    runWithKills(adapter, hbaseStoreUri(), List.of("--hbase-quorum", quorum, "--hbase-port", port, "--hbase-table",
+        table.getNameAsString()), job, DeliveryGuarantee.EXACTLY_ONCE, out, plan(new Random(SEED + 2), KILLS));
 
     // rows sort by partition and offset: reading them in order gives each partition's sequence
     Map<Integer, List<Integer>> seq = new TreeMap<>();
     long rows = 0;
-    try (Table table = hbase.connection().getTable(sink);
-        ResultScanner scanner = table.getScanner(new Scan().readVersions(Integer.MAX_VALUE))) {
+    try (Table t = hbase.connection().getTable(table);
+        ResultScanner scanner = t.getScanner(new Scan().readVersions(Integer.MAX_VALUE))) {
       for (Result r : scanner) {
         rows++;
         assertThat(r.getColumnCells("d".getBytes(StandardCharsets.UTF_8), HBaseRecordWriter.VALUE))
@@ -407,7 +568,8 @@ class DriverCrashIT {
       }
     }
     assertExactlyTheInput(seq);
-    LOG.info("exactly-once on HBase: {} rows, zero duplicates, zero losses, order kept", rows);
+    LOG.info("exactly-once on {} with the HBase store and sink: {} rows, zero duplicates, zero losses, order kept",
+        adapter, rows);
   }
 
   private static long batchId(Path dir) {
@@ -420,6 +582,7 @@ class DriverCrashIT {
 
   @Test
   void aSecondDriverFencesTheFirstAndTheOutputStaysExact() throws Exception {
+    Assumptions.assumeTrue(runs(Adapter.DSTREAM), "a DStream driver: DSTREAM is not among -Dtidemark.crash.adapters");
     Path out = work.resolve("zombie-out");
     String job = "zombie-zk-file";
     try (DriverProcess first = DriverProcess.start(work.resolve(job + "-first.log"),
@@ -468,6 +631,7 @@ class DriverCrashIT {
   @CsvSource({"ZOOKEEPER, EXACTLY_ONCE", "ZOOKEEPER, AT_MOST_ONCE", "HBASE, EXACTLY_ONCE", "HBASE, AT_MOST_ONCE"})
   void aZombieRunningTheBatchItsSuccessorCommittedOverTheSameRangesIsFenced(Backend backend,
       DeliveryGuarantee guarantee) throws Exception {
+    Assumptions.assumeTrue(runs(Adapter.DSTREAM), "a DStream driver: DSTREAM is not among -Dtidemark.crash.adapters");
     String job = "zombie-same-ranges-" + backend.name().toLowerCase(java.util.Locale.ROOT) + "-"
         + guarantee.name().toLowerCase(java.util.Locale.ROOT);
     Path out = work.resolve(job + "-out");

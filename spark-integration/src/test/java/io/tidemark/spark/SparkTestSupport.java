@@ -53,12 +53,17 @@ final class SparkTestSupport {
    */
   static java.nio.file.Path freshDirectory(String name) throws java.io.IOException {
     java.nio.file.Path dir = java.nio.file.Path.of(name).toAbsolutePath();
+    deleteRecursively(dir);
+    return java.nio.file.Files.createDirectories(dir);
+  }
+
+  /** Deletes {@code dir} and everything in it, if it exists. */
+  static void deleteRecursively(java.nio.file.Path dir) throws java.io.IOException {
     if (java.nio.file.Files.exists(dir)) {
       try (java.util.stream.Stream<java.nio.file.Path> old = java.nio.file.Files.walk(dir)) {
         old.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
-    return java.nio.file.Files.createDirectories(dir);
   }
 
   /**
