@@ -23,6 +23,7 @@ class ExampleOptionsDocsTest {
     Map<String, String> programs = new LinkedHashMap<>();
     programs.put("bin/demo", "io.tidemark.examples.demo.Demo");
     programs.put("DashboardJob", "io.tidemark.examples.dashboard.DashboardJob");
+    programs.put("StructuredDashboardJob", "io.tidemark.examples.dashboard.StructuredDashboardJob");
     programs.put("FraudDetectionJob", "io.tidemark.examples.fraud.FraudDetectionJob");
     programs.put("SchemaEvolutionJob", "io.tidemark.examples.evolution.SchemaEvolutionJob");
     programs.put("EvolvingProducer", "io.tidemark.examples.evolution.EvolvingProducer");

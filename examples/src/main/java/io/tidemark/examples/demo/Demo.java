@@ -3,6 +3,7 @@ package io.tidemark.examples.demo;
 import io.tidemark.examples.JobOptions;
 import io.tidemark.examples.Shipments;
 import io.tidemark.examples.dashboard.DashboardJob;
+import io.tidemark.examples.dashboard.StructuredDashboardJob;
 import io.tidemark.examples.dashboard.DashboardOutput;
 import io.tidemark.examples.dashboard.ShipmentLine;
 import io.tidemark.offsets.CommittedOffsets;
@@ -50,7 +51,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * The one-command demo ({@code bin/demo}): on an embedded stack (a Kafka broker, ZooKeeper, a
  * schema registry, and an HBase mini-cluster for {@code --store hbase}), it produces Avro
- * shipments while {@link DashboardJob} runs in its own driver JVM, SIGKILLs that driver mid-stream
+ * shipments while {@link DashboardJob} (or, with {@code --adapter structured},
+ * {@link StructuredDashboardJob}) runs in its own driver JVM, SIGKILLs that driver mid-stream
  * {@code --kills} times and restarts it, stops it gracefully once everything is committed, and
  * checks the dashboard's output record by record against what was produced. It prints a live
  * progress line, then a verification table, and exits 1 when the output breaks the chosen
@@ -66,6 +68,8 @@ public final class Demo {
 
   static {
     OPTIONS.put("store", "where offsets live: zk (default), hbase (offsets and output in HBase) or file");
+    OPTIONS.put("adapter", "the job's Spark adapter: dstream (default: DashboardJob) or structured"
+        + " (StructuredDashboardJob, its Spark checkpoint kept across the restarts)");
     OPTIONS.put("records", "shipments to produce (default 20000)");
     OPTIONS.put("guarantee", "exactly-once (default), at-least-once or at-most-once");
     OPTIONS.put("kills", "times to SIGKILL the job's driver mid-stream (default 2)");
@@ -76,6 +80,7 @@ public final class Demo {
 
   private final PrintStream out;
   private final String storeKind;
+  private final boolean structured;
   private final int records;
   private final DeliveryGuarantee guarantee;
   private final int kills;
@@ -95,6 +100,11 @@ public final class Demo {
     if (!List.of("zk", "hbase", "file").contains(storeKind)) {
       throw new IllegalArgumentException("--store must be zk, hbase or file, not " + storeKind);
     }
+    String adapter = o.get("adapter", "dstream");
+    if (!List.of("dstream", "structured").contains(adapter)) {
+      throw new IllegalArgumentException("--adapter must be dstream or structured, not " + adapter);
+    }
+    this.structured = adapter.equals("structured");
     this.records = o.getInt("records", 20_000);
     this.guarantee = o.guarantee("guarantee", DeliveryGuarantee.EXACTLY_ONCE);
     this.kills = o.getInt("kills", 2);
@@ -186,8 +196,9 @@ public final class Demo {
 
   /** Runs the demo; 0 when the verification passes. */
   int run() throws Exception {
-    out.printf("Tidemark demo: %,d shipments, %s, offsets in %s, %d kill(s), seed %d%n", records,
-        guarantee.name().toLowerCase(Locale.ROOT).replace('_', '-'), storeKind, kills, seed);
+    out.printf("Tidemark demo: %,d shipments, %s, offsets in %s, %s adapter, %d kill(s), seed %d%n", records,
+        guarantee.name().toLowerCase(Locale.ROOT).replace('_', '-'), storeKind,
+        structured ? "Structured Streaming" : "DStream", kills, seed);
     prepareWork();
     locateKafkaArchive();
 
@@ -227,13 +238,16 @@ public final class Demo {
       output = "files:" + work.resolve("dashboard");
     }
     broker.createTopic(TOPIC, PARTITIONS);
-    out.printf("  the job: %s, offsets at %s, output to %s%n", DashboardJob.class.getSimpleName(), store, output);
+    out.printf("  the job: %s, offsets at %s, output to %s%n", jobClass().getSimpleName(), store, output);
 
     Path stopMarker = work.resolve("stop");
     List<String> jobArgs = new ArrayList<>(List.of("--bootstrap", broker.bootstrapServers(), "--registry",
         registry.baseUrl(), "--store", store, "--out", output, "--topic", TOPIC, "--job", JOB, "--guarantee",
         guarantee.name(), "--stop-marker", stopMarker.toString(), "--batch-ms", "1000"));
     jobArgs.addAll(extra);
+    if (structured) {
+      jobArgs.addAll(List.of("--checkpoint", work.resolve("checkpoint").toString()));
+    }
 
     Map<TopicPartition, Map<Long, ShipmentLine>> produced = new ConcurrentHashMap<>();
     CompletableFuture<Void> production;
@@ -423,12 +437,17 @@ public final class Demo {
       }
     }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), DriverLauncher.class.getName(),
-        String.valueOf(ProcessHandle.current().pid()), DashboardJob.class.getName()));
+        String.valueOf(ProcessHandle.current().pid()), jobClass().getName()));
     command.addAll(jobArgs);
     File log = work.resolve("driver-" + attempt + ".log").toFile();
     Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
     driver.set(p);
     return p;
+  }
+
+  /** The job the driver runs: the dashboard on the chosen adapter. */
+  private Class<?> jobClass() {
+    return structured ? StructuredDashboardJob.class : DashboardJob.class;
   }
 
   /** Stops everything the demo started: the driver, then the servers. Idempotent. */
