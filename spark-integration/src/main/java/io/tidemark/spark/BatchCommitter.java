@@ -53,6 +53,8 @@ public final class BatchCommitter {
   /** {@link #positions} as of the last commit, for readers on other threads. */
   private volatile Map<TopicPartition, Long> committed;
   private final Map<TopicPartition, Long> pendingStarts;
+  /** Whether {@link #startNewPartition} declared a start the store does not hold yet. */
+  private boolean startDeclared;
   private List<PositionReset> pendingResets;
   private Map<String, String> pendingMetadata;
   private final List<BatchListener> listeners = new CopyOnWriteArrayList<>();
@@ -204,7 +206,7 @@ public final class BatchCommitter {
           + " this driver runs no more batches; restart the job to replay from the store", failure);
     }
     boolean empty = ranges.stream().allMatch(r -> r.count() == 0);
-    if (empty && pendingResets.isEmpty() && pendingMetadata.isEmpty()) {
+    if (empty && pendingResets.isEmpty() && pendingMetadata.isEmpty() && !startDeclared) {
       return Outcome.SKIPPED_EMPTY;
     }
     long batchId = nextBatchId;
@@ -309,6 +311,7 @@ public final class BatchCommitter {
     pendingResets = List.of();
     pendingMetadata = Map.of();
     pendingStarts.clear();
+    startDeclared = false;
     nextBatchId = batchId + 1;
     LOG.debug("job {} batch {}: {} ({} records)", job, batchId, result, commit.offsetCount());
     tell(l -> l.afterCommit(job, batchId));
@@ -336,11 +339,12 @@ public final class BatchCommitter {
   /**
    * Declares where a partition the store does not hold yet starts (for example one that appeared
    * while the job ran, started at its end): the next batches start there, and the next commit
-   * records it, also when the batch that declared it had nothing to commit.
+   * records it: the batch that declared it is committed even when it holds no record.
    */
   public void startNewPartition(TopicPartition partition, long position) {
     if (!positions.containsKey(partition)) {
       pendingStarts.put(partition, position);
+      startDeclared = true; // committed with the next batch, even an empty one: the query's checkpoint moves past it
     }
   }
 

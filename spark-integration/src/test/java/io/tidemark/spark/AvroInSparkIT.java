@@ -251,6 +251,8 @@ class AvroInSparkIT {
     assertThat(store.read("job-" + topic).positions()).isEqualTo(broker.endOffsets(topic));
     assertSixSkippedCountedIntoTheCommits(topic);
     assertThat(lastCommitMetadata(topic)).containsKey(AvroDecoding.SCHEMA_IDS_KEY);
+    assertThatThrownBy(() -> t.addCommitMetadata(io.tidemark.offsets.ResolvedStart.DATA_LOSS_METADATA_KEY, "none"))
+        .as("a key of Tidemark's own").isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is Tidemark's own");
     assertThatThrownBy(() -> t.addCommitMetadata("k", "v")).as("outside a batch")
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("no batch of job job-" + topic + " is running");
   }

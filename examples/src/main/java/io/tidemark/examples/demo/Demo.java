@@ -246,7 +246,10 @@ public final class Demo {
         guarantee.name(), "--stop-marker", stopMarker.toString(), "--batch-ms", "1000"));
     jobArgs.addAll(extra);
     if (structured) {
-      jobArgs.addAll(List.of("--checkpoint", work.resolve("checkpoint").toString()));
+      // a query's first batch comes later than a DStream's: a rate limit near the production rate
+      // keeps it from taking the whole backlog at once, so that the kills still come mid-stream
+      jobArgs.addAll(List.of("--checkpoint", work.resolve("checkpoint").toString(), "--max-rate",
+          String.valueOf(Math.max(50, rate * 2 / PARTITIONS))));
     }
 
     Map<TopicPartition, Map<Long, ShipmentLine>> produced = new ConcurrentHashMap<>();

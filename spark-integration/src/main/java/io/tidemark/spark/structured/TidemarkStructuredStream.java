@@ -238,7 +238,8 @@ public final class TidemarkStructuredStream {
    * finish its output, commit and publish, then stops the query; a batch that Spark begins
    * meanwhile is interrupted before it outputs or commits anything. Spark's own
    * {@code query.stop()} instead interrupts the running batch wherever it is, which under
-   * {@code AT_MOST_ONCE} can lose a batch whose commit was made.
+   * {@code AT_MOST_ONCE} can lose a batch whose commit was made. The wait for the running batch
+   * has no limit: a batch whose output or store hangs holds the stop too.
    *
    * @throws TimeoutException when Spark's stop times out ({@code spark.sql.streaming.stopTimeout})
    */
@@ -279,13 +280,14 @@ public final class TidemarkStructuredStream {
    *
    * @throws IllegalStateException outside a batch's output
    * @throws IllegalArgumentException for a key Tidemark writes itself ({@value #SPARK_BATCH_ID_KEY},
-   *     {@value BatchCommitter#GUARANTEE_KEY}, or one starting with {@value BatchCommitter#PREPARED_PREFIX})
+   *     {@value BatchCommitter#GUARANTEE_KEY}, {@value ResolvedStart#DATA_LOSS_METADATA_KEY}, or one
+   *     starting with {@value BatchCommitter#PREPARED_PREFIX})
    */
   public void addCommitMetadata(String key, String value) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     if (key.equals(SPARK_BATCH_ID_KEY) || key.equals(BatchCommitter.GUARANTEE_KEY)
-        || key.startsWith(BatchCommitter.PREPARED_PREFIX)) {
+        || key.equals(ResolvedStart.DATA_LOSS_METADATA_KEY) || key.startsWith(BatchCommitter.PREPARED_PREFIX)) {
       throw new IllegalArgumentException("commit-metadata key " + key + " is Tidemark's own; choose another");
     }
     Map<String, String> m = running;
@@ -438,6 +440,12 @@ public final class TidemarkStructuredStream {
             // what the policy skips, also when Spark re-runs a batch from its checkpoint after a restart
             LOG.warn("job {}: Spark batch {} reads {} from offset {}, below the start its NewPartitionPolicy gave it"
                 + " ({}); those records are skipped", committer.job(), sparkBatchId, tp, lowest, from);
+            if (until < from) {
+              // Spark reads on from where this batch ends: the start is never above it, or its next rows would
+              // look like a stale checkpoint
+              committer.startNewPartition(tp, until);
+              from = until;
+            }
           } else if (until <= from) {
             continue; // already committed
           } else if (lowest < from) {
