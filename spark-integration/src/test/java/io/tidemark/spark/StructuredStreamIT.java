@@ -90,12 +90,9 @@ class StructuredStreamIT {
     return batch.selectExpr("CAST(value AS STRING)").as(Encoders.STRING());
   }
 
-  /** Runs one query over everything available now, collecting the values. */
+  /** Runs one query over everything available now with a new checkpoint, collecting the values. */
   private void runAvailableNow(TidemarkStructuredStream t) throws Exception {
-    t.readStream().writeStream()
-        .foreachBatch(t.foreachBatch((batch, batchId) -> SEEN.addAll(values(batch).collectAsList())))
-        .option("checkpointLocation", dir.resolve("checkpoint-" + System.nanoTime()).toString())
-        .trigger(Trigger.AvailableNow()).start().awaitTermination();
+    runAvailableNow(t, dir.resolve("checkpoint-" + System.nanoTime()));
   }
 
   @Test
@@ -173,20 +170,14 @@ class StructuredStreamIT {
     broker.createTopic(topic, 1);
     SparkTestSupport.produce(broker, topic, 1, 0, 100);
     Path stale = dir.resolve("stale-checkpoint");
-    TidemarkStructuredStream first = tidemark(topic, DeliveryGuarantee.AT_LEAST_ONCE);
-    first.readStream().writeStream().foreachBatch(first.foreachBatch((batch, id) -> SEEN.addAll(values(batch)
-        .collectAsList()))).option("checkpointLocation", stale.toString()).trigger(Trigger.AvailableNow()).start()
-        .awaitTermination();
+    runAvailableNow(tidemark(topic, DeliveryGuarantee.AT_LEAST_ONCE), stale);
     SparkTestSupport.produce(broker, topic, 1, 100, 50);
     runAvailableNow(tidemark(topic, DeliveryGuarantee.AT_LEAST_ONCE)); // another checkpoint moves the store on
     assertThat(SEEN).hasSize(150);
 
     SparkTestSupport.produce(broker, topic, 1, 150, 50);
     TidemarkStructuredStream third = tidemark(topic, DeliveryGuarantee.AT_LEAST_ONCE);
-    assertThatThrownBy(() -> third.readStream().writeStream().foreachBatch(third.foreachBatch((batch, id) ->
-        SEEN.addAll(values(batch).collectAsList()))).option("checkpointLocation", stale.toString())
-        .trigger(Trigger.AvailableNow()).start().awaitTermination())
-        .hasStackTraceContaining("below where the job stands (150)");
+    assertThatThrownBy(() -> runAvailableNow(third, stale)).hasStackTraceContaining("below where the job stands (150)");
     assertThat(third.failure()).isPresent();
     assertThat(third.metrics().registry().counter("batches.failed").getCount()).as("a refusal by the adapter counts")
         .isEqualTo(1);
@@ -365,10 +356,7 @@ class StructuredStreamIT {
   private TopicPartition aCheckpointAheadOfTheStore(String topic, Path checkpoint) throws Exception {
     broker.createTopic(topic, 1);
     SparkTestSupport.produce(broker, topic, 1, 0, 100);
-    TidemarkStructuredStream first = tidemark(topic, DeliveryGuarantee.EXACTLY_ONCE);
-    first.readStream().writeStream().foreachBatch(first.foreachBatch((batch, id) -> SEEN.addAll(values(batch)
-        .collectAsList()))).option("checkpointLocation", checkpoint.toString()).trigger(Trigger.AvailableNow()).start()
-        .awaitTermination();
+    runAvailableNow(tidemark(topic, DeliveryGuarantee.EXACTLY_ONCE), checkpoint);
     assertThat(SEEN).hasSize(100);
     TopicPartition tp = new TopicPartition(topic, 0);
     store.rewind("job-" + topic, RewindTarget.toOffsets(Map.of(tp, 40L)));
@@ -383,6 +371,7 @@ class StructuredStreamIT {
         .guarantee(DeliveryGuarantee.EXACTLY_ONCE).onCheckpointAhead(policy).build();
   }
 
+  /** Runs one query over everything available now with the checkpoint {@code checkpoint}, collecting the values. */
   private static void runAvailableNow(TidemarkStructuredStream t, Path checkpoint) throws Exception {
     t.readStream().writeStream().foreachBatch(t.foreachBatch((batch, id) -> SEEN.addAll(values(batch).collectAsList())))
         .option("checkpointLocation", checkpoint.toString()).trigger(Trigger.AvailableNow()).start().awaitTermination();

@@ -555,7 +555,6 @@ public final class TidemarkStructuredStream {
       return bounds;
     }
 
-
     /**
      * Where a partition that appeared while the query ran starts, as the job's
      * {@link NewPartitionPolicy} says: at the batch's first row of it (EARLIEST: Spark reads a new
@@ -652,12 +651,7 @@ public final class TidemarkStructuredStream {
    * (its isolation level included).
    */
   Map<TopicPartition, Long> firstRecords(Map<TopicPartition, long[]> fromUntil) {
-    Properties p = new Properties();
-    kafkaOptions.forEach((k, v) -> {
-      if (k.startsWith("kafka.") && ConsumerConfig.configNames().contains(k.substring(6))) {
-        p.put(k.substring(6), v);
-      }
-    });
+    Properties p = clientProps(kafkaOptions, ConsumerConfig.configNames());
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -702,6 +696,16 @@ public final class TidemarkStructuredStream {
   /** How long {@link #firstRecords} waits for Kafka. */
   private static final java.time.Duration FIRST_RECORD_TIMEOUT = java.time.Duration.ofMinutes(1);
 
+  /** The source's {@code kafka.*} options that are settings of a client with {@code configNames}, without the prefix. */
+  private static Properties clientProps(Map<String, String> kafkaOptions, java.util.Set<String> configNames) {
+    Properties p = new Properties();
+    kafkaOptions.forEach((k, v) -> {
+      if (k.startsWith("kafka.") && configNames.contains(k.substring(6))) {
+        p.put(k.substring(6), v);
+      }
+    });
+    return p;
+  }
 
   /** Options of a {@link TidemarkStructuredStream}; everything is checked by {@link #build()}. */
   public static final class Builder {
@@ -817,13 +821,7 @@ public final class TidemarkStructuredStream {
     }
 
     private Properties adminProps() {
-      Properties p = new Properties();
-      kafkaOptions.forEach((k, v) -> {
-        if (k.startsWith("kafka.") && AdminClientConfig.configNames().contains(k.substring(6))) {
-          p.put(k.substring(6), v);
-        }
-      });
-      return p;
+      return clientProps(kafkaOptions, AdminClientConfig.configNames());
     }
   }
 }
