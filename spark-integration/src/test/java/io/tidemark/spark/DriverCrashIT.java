@@ -57,7 +57,11 @@ import org.slf4j.LoggerFactory;
  * publish, after publish, and at random moments), restarting it each time. Offsets live in
  * ZooKeeper (or HBase). The seed is {@code -Dtidemark.crash.seed} (logged); every kill is logged
  * with its point and batch. {@code -Dtidemark.crash.adapters} (default {@code DSTREAM,STRUCTURED})
- * names the adapters run.
+ * names the adapters every scenario runs on; {@code -Dtidemark.crash.exactly-once-adapters} (default
+ * none) names more that run the exactly-once ZooKeeper scenario alone. Each Spark line's module sets
+ * them (spark-integration, Spark 3.5: every scenario on DStreams; spark4-integration, Spark 4:
+ * every scenario on Structured Streaming and the exactly-once ZooKeeper one on DStreams too), so
+ * that each adapter's whole proof runs once per build and both adapters are crash-proved on Spark 4.
  *
  * <p>A Structured Streaming driver keeps its Spark checkpoint across some restarts and starts
  * with none at others (seeded, both in every scenario, logged per run): a kept checkpoint makes
@@ -106,9 +110,18 @@ class DriverCrashIT {
     }
   }
 
-  /** The adapters {@code -Dtidemark.crash.adapters} names (both by default). */
+  /** The adapters {@code -Dtidemark.crash.adapters} names (both by default): every scenario runs on them. */
   static Stream<Adapter> adapters() {
-    return java.util.Arrays.stream(System.getProperty("tidemark.crash.adapters", "DSTREAM,STRUCTURED").split(","))
+    return adaptersOf("tidemark.crash.adapters", "DSTREAM,STRUCTURED");
+  }
+
+  /** The adapters of the exactly-once ZooKeeper scenario: those of every scenario and those named for it alone. */
+  static Stream<Adapter> exactlyOnceAdapters() {
+    return Stream.concat(adapters(), adaptersOf("tidemark.crash.exactly-once-adapters", "")).distinct().sorted();
+  }
+
+  private static Stream<Adapter> adaptersOf(String property, String byDefault) {
+    return java.util.Arrays.stream(System.getProperty(property, byDefault).split(","))
         .map(String::trim).filter(a -> !a.isEmpty()).map(Adapter::valueOf);
   }
 
@@ -411,7 +424,7 @@ class DriverCrashIT {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("adapters")
+  @MethodSource("exactlyOnceAdapters")
   void exactlyOnceWithZooKeeperAndTheFileSinkSurvivesTenKills(Adapter adapter) throws Exception {
     String job = "eo-zk-file-" + adapter.id();
     Path out = work.resolve(job + "-out");
