@@ -44,6 +44,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -74,8 +76,13 @@ import org.slf4j.LoggerFactory;
  * input (no kill waits for a batch beyond the end of it), and a random-moment kill happens at a
  * seeded delay after the driver's first batch step or at a cap of batches, whichever comes first.
  * The method timeout is only a backstop against hangs.
+ *
+ * <p>Scenarios run {@code tidemark.crash.parallelism} at a time (a build-parent property, 2 by
+ * default; 1 runs them one by one): each has its own job, store path, output and driver JVMs, and
+ * its waits follow its own driver, so a slower machine makes it slower, not wrong.
  */
 @Timeout(value = 20, unit = TimeUnit.MINUTES)
+@Execution(ExecutionMode.CONCURRENT)
 class DriverCrashIT {
   private static final Logger LOG = LoggerFactory.getLogger(DriverCrashIT.class);
   private static final long SEED = Long.getLong("tidemark.crash.seed", 20261126L);
