@@ -80,4 +80,44 @@ final class SparkTestSupport {
     }
     broker.produce(records);
   }
+
+  /**
+   * What a {@code read_committed} consumer of {@code topic} reads, per partition in offset order,
+   * as values {@code <partition>:<n>} split into partition and n; read to the last stable offset,
+   * which must equal the log end: a transaction left open fails this (it would hide what follows
+   * it from every {@code read_committed} reader).
+   */
+  static Map<Integer, List<Integer>> committedSequences(KafkaBroker broker, String topic) {
+    Map<Integer, List<Integer>> seq = new java.util.TreeMap<>();
+    Map<String, Object> committed = Map.of("isolation.level", "read_committed", "enable.auto.commit", "false");
+    Map<String, Object> uncommitted = Map.of("isolation.level", "read_uncommitted", "enable.auto.commit", "false");
+    try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(broker.clientProps(committed),
+            new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        var raw = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(broker.clientProps(uncommitted),
+            new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<org.apache.kafka.common.TopicPartition> partitions = new ArrayList<>();
+      for (int p = 0; p < broker.partitionCount(topic); p++) {
+        partitions.add(new org.apache.kafka.common.TopicPartition(topic, p));
+      }
+      Map<org.apache.kafka.common.TopicPartition, Long> stable = consumer.endOffsets(partitions);
+      org.assertj.core.api.Assertions.assertThat(stable).as("the last stable offsets of %s (an open transaction holds"
+          + " them below the log end)", topic).isEqualTo(raw.endOffsets(partitions));
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long deadline = System.nanoTime() + java.time.Duration.ofMinutes(2).toNanos();
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < stable.get(tp))) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("read_committed: " + topic + " not read to " + stable + " within 2 minutes; read "
+              + seq.values().stream().mapToInt(List::size).sum() + " records");
+        }
+        for (var r : consumer.poll(java.time.Duration.ofMillis(200))) {
+          String v = new String(r.value(), StandardCharsets.UTF_8);
+          int colon = v.indexOf(':');
+          seq.computeIfAbsent(Integer.parseInt(v.substring(0, colon)), k -> new ArrayList<>())
+              .add(Integer.parseInt(v.substring(colon + 1)));
+        }
+      }
+    }
+    return seq;
+  }
 }
