@@ -7,6 +7,7 @@ import io.tidemark.spark.dstream.KafkaBatch;
 import io.tidemark.spark.dstream.TidemarkDirectStream;
 import io.tidemark.spark.sink.FileBatchSink;
 import io.tidemark.spark.sink.HBaseRecordWriter;
+import io.tidemark.spark.sink.KafkaTransactionalSink;
 import io.tidemark.spark.structured.TidemarkStructuredStream;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -17,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.spark.SparkConf;
@@ -45,7 +47,9 @@ import org.apache.spark.streaming.api.java.JavaStreamingContext;
  * <p>Exit codes: 0 after a graceful stop, 2 after a failed batch, 3 when fenced by another driver.
  *
  * <p>Outputs: {@code exactly-once} writes through {@link FileBatchSink} (one {@code batch-<id>}
- * directory per committed batch); {@code at-least-once} writes each batch straight to
+ * directory per committed batch), or with {@code --kafka-out <topic>} through
+ * {@link KafkaTransactionalSink} into that topic (input partition p to output partition p);
+ * {@code at-least-once} writes each batch straight to
  * {@code e<epoch>-batch-<id>}, so the test can tell which outputs were committed.
  */
 public final class CrashTestJob {
@@ -189,6 +193,12 @@ public final class CrashTestJob {
       HBaseRecordWriter writer = hbaseWriter(a);
       stream.foreachBatch(batch -> writer.write(batch.rdd().map(r -> new ConsumerRecord<>(r.topic(), r.partition(),
           r.offset(), (byte[]) null, r.value()))));
+    } else if (a.containsKey("kafka-out")) {
+      String topic = a.get("kafka-out");
+      stream.foreachBatch(CrashTestJob.<KafkaBatch<String, byte[]>>kafkaSink(a, batch -> {
+        System.out.println("RANGES " + batch.batchId() + " " + ranges(batch.offsetRanges()));
+        return batch.rdd().map(r -> new ProducerRecord<>(topic, r.partition(), (byte[]) null, r.value()));
+      }));
     } else if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
       stream.foreachBatch(FileBatchSink.<KafkaBatch<String, byte[]>>of(out, CrashTestJob::lines));
     } else {
@@ -249,6 +259,10 @@ public final class CrashTestJob {
       output = stream.foreachBatch((batch, id) -> writer.write(batch.toJavaRDD().map(r -> new ConsumerRecord<>(
           r.<String>getAs("topic"), r.<Integer>getAs("partition"), r.<Long>getAs("offset"), (byte[]) null,
           r.<byte[]>getAs("value")))));
+    } else if (a.containsKey("kafka-out")) {
+      String topic = a.get("kafka-out");
+      output = stream.foreachBatch(CrashTestJob.<Dataset<Row>>kafkaSink(a, batch -> batch.toJavaRDD()
+          .map(r -> new ProducerRecord<>(topic, r.<Integer>getAs("partition"), (byte[]) null, r.<byte[]>getAs("value")))));
     } else if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
       output = stream.foreachBatch(FileBatchSink.<Dataset<Row>>of(out, CrashTestJob::values));
     } else {
@@ -277,6 +291,12 @@ public final class CrashTestJob {
         stream.stop(query.get());
       }
     };
+  }
+
+  private static <B> KafkaTransactionalSink<B> kafkaSink(Map<String, String> a,
+      org.apache.spark.api.java.function.Function<B, JavaRDD<ProducerRecord<byte[], byte[]>>> records) {
+    return KafkaTransactionalSink.<B>builder().job(a.get("job")).kafka(Map.of("bootstrap.servers", a.get("bootstrap")))
+        .records(records).build();
   }
 
   private static HBaseRecordWriter hbaseWriter(Map<String, String> a) {
