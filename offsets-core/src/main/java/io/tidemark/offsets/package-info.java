@@ -15,6 +15,8 @@
  *       offsets-ahead and missing-topic policies; {@link io.tidemark.offsets.DataLossEvent}s for
  *       every offset a policy lets a job skip.
  *   <li>Lag: {@link io.tidemark.offsets.JobLag}.
+ *   <li>Outputs' records in a commit: {@link io.tidemark.offsets.KafkaOutputTransactions}, how a
+ *       Kafka output's transactions are named and recorded, for the sink and the command line.
  *   <li>Errors: {@link io.tidemark.offsets.OffsetConflictException} (a refused commit, with the
  *       rule it broke), {@link io.tidemark.offsets.StoreUnavailableException},
  *       {@link io.tidemark.offsets.JobLockedException}, {@link io.tidemark.offsets.StartPositionException},

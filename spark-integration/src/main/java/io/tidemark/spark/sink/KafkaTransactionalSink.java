@@ -1,5 +1,6 @@
 package io.tidemark.spark.sink;
 
+import io.tidemark.offsets.KafkaOutputTransactions;
 import io.tidemark.spark.internal.KafkaTransactions;
 import io.tidemark.spark.internal.KafkaTransactions.Outcome;
 import io.tidemark.spark.internal.KafkaTransactions.Owner;
@@ -7,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +17,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListTransactionsOptions;
@@ -64,7 +63,11 @@ import org.slf4j.LoggerFactory;
  * (default 15 minutes, the broker's default {@code transaction.max.timeout.ms}) must be at least
  * {@link #MINIMUM_TRANSACTION_TIMEOUT}, and a restarted driver must publish within it. Speculative
  * execution is refused: a speculative copy of a task would take over the task's transactional id
- * and abort the transaction the task reported. Committing another producer's open transaction
+ * and abort the transaction the task reported. The ids carry neither the driver's claim epoch nor
+ * the task's attempt: a fenced driver still running batches, or a task attempt still running on an
+ * executor Spark declared lost, can abort a committed batch's transaction before its publish, which
+ * then fails with {@link KafkaTransactionLostException} (docs/spark-integration.md, "Exactly-once
+ * into Kafka"). Committing another producer's open transaction
  * takes kafka-clients internals (no public API before KIP-939), tested with the versions Spark 3.5
  * and Spark 4.2 bring. Records written by batches above a rewind target stay in the topic (Kafka
  * has no way to take them back); the batches that follow the rewind write their records again.
@@ -80,9 +83,9 @@ public final class KafkaTransactionalSink<B> implements TransactionalOutput<B> {
   /** The default {@code transaction.timeout.ms}: the broker's default {@code transaction.max.timeout.ms}. */
   public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
   /** The prepared entry naming the slot of the batch's transactional ids. */
-  public static final String SLOT = "kafka.slot";
+  public static final String SLOT = KafkaOutputTransactions.SLOT;
   /** The prepared entry listing the batch's transactions: {@code task/producerId/epoch/topic/partition/offset,...}. */
-  public static final String TRANSACTIONS = "kafka.txns";
+  public static final String TRANSACTIONS = KafkaOutputTransactions.TRANSACTIONS;
 
   private static final Set<String> OWNED = Set.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG,
       ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, ProducerConfig.ACKS_CONFIG,
@@ -96,7 +99,7 @@ public final class KafkaTransactionalSink<B> implements TransactionalOutput<B> {
 
   private KafkaTransactionalSink(Builder<B> b) {
     this.job = b.job;
-    this.prefix = b.prefix != null ? b.prefix : "tidemark." + b.job;
+    this.prefix = b.prefix != null ? b.prefix : KafkaOutputTransactions.defaultPrefix(b.job);
     this.timeout = b.timeout;
     this.config = new HashMap<>(b.config);
     this.config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Long.toString(b.timeout.toMillis()));
@@ -110,12 +113,12 @@ public final class KafkaTransactionalSink<B> implements TransactionalOutput<B> {
 
   /** The transactional id of a task of a batch in {@code slot}. */
   public String transactionalId(int slot, int task) {
-    return prefix + "-" + slot + "-" + task;
+    return KafkaOutputTransactions.id(prefix, slot, task);
   }
 
   /** The slot of a batch's transactional ids. */
   public static int slot(long batchId) {
-    return (int) (batchId % 2);
+    return KafkaOutputTransactions.slot(batchId);
   }
 
   @Override
@@ -165,10 +168,10 @@ public final class KafkaTransactionalSink<B> implements TransactionalOutput<B> {
     String rewind = " The batch's offsets are committed but its records are not in " + t.first().topic()
         + ". To write them again, stop the job and run: " + (batchId > 0
             ? "tidemark offsets rewind --store <the job's store> --job " + job + " --to-batch " + (batchId - 1)
-            + " --execute"
+            + " --execute --force"
             : "tidemark offsets reset --store <the job's store> --job " + job + " --bootstrap <a broker> with the"
-            + " offsets batch 0 began at (--to-earliest for a job that started at the log start) --execute")
-        + "; then start it.";
+            + " offsets batch 0 began at (--to-earliest for a job that started at the log start) --execute --force")
+        + " (--force: this driver claimed the job, so it looks alive to the command); then start it.";
     switch (outcome) {
       case COMMITTED -> LOG.debug("job {} batch {}: transaction {} was committed already", job, batchId, id);
       case ABORTED -> throw new KafkaTransactionLostException(batchId, id, "batch " + batchId + " of job " + job
@@ -184,12 +187,7 @@ public final class KafkaTransactionalSink<B> implements TransactionalOutput<B> {
 
   @Override
   public void discardUncommitted(long lastCommittedBatchId, Map<String, String> lastPrepared) throws Exception {
-    Set<String> keep = new HashSet<>();
-    if (lastPrepared.containsKey(SLOT) && lastPrepared.containsKey(TRANSACTIONS)) {
-      int slot = Integer.parseInt(lastPrepared.get(SLOT));
-      Prepared.parseAll(lastPrepared.get(TRANSACTIONS)).forEach(t -> keep.add(transactionalId(slot, t.task())));
-    }
-    Pattern ours = Pattern.compile(Pattern.quote(prefix) + "-[01]-\\d+");
+    Set<String> keep = KafkaOutputTransactions.ids(prefix, lastPrepared);
     Map<String, Object> adminConfig = new HashMap<>();
     config.forEach((k, v) -> {
       if (AdminClientConfig.configNames().contains(k)) {
@@ -207,7 +205,7 @@ public final class KafkaTransactionalSink<B> implements TransactionalOutput<B> {
     }
     List<String> abort = new ArrayList<>();
     for (TransactionListing l : open) {
-      if (ours.matcher(l.transactionalId()).matches() && !keep.contains(l.transactionalId())) {
+      if (KafkaOutputTransactions.isOurs(prefix, l.transactionalId()) && !keep.contains(l.transactionalId())) {
         abort.add(l.transactionalId());
       }
     }
@@ -264,7 +262,7 @@ public final class KafkaTransactionalSink<B> implements TransactionalOutput<B> {
 
     @Override
     public Iterator<String> call(Integer task, Iterator<ProducerRecord<byte[], byte[]>> records) throws Exception {
-      String id = prefix + "-" + slot + "-" + task;
+      String id = KafkaOutputTransactions.id(prefix, slot, task);
       KafkaProducer<byte[], byte[]> producer = KafkaTransactions.producer(config, id);
       boolean leftOpen = false;
       try {
