@@ -127,8 +127,7 @@ final class OffsetsCommand {
         if (since.compareTo(durationOf(liveWithin)) < 0) {
           throw new CliException(ExitCodes.REFUSED, "job '" + job + "' committed batch "
               + c.lastBatchId().orElse(-1) + " " + since.toSeconds() + " s ago under epoch " + c.epoch()
-              + ": its driver looks alive. Changing its offsets takes a new epoch, so that driver's next commit would"
-              + " fail (STALE_EPOCH) and it would stop. Stop the driver first, or add --force.");
+              + ": its driver looks alive. " + whyNotWhileLive() + " Stop the driver first, or add --force.");
         }
       }
       List<HistoryEntry> newest = s.history(job, 1);
@@ -144,10 +143,15 @@ final class OffsetsCommand {
       }
       if (lastWrite != null) {
         throw new CliException(ExitCodes.REFUSED, "job '" + job + "' was claimed under epoch " + c.epoch() + " "
-            + lastWrite + ": a driver may be running that has not committed yet. Changing its offsets takes a new"
-            + " epoch, so that driver's next commit would fail (STALE_EPOCH) and it would stop. Stop the driver"
-            + " first, or add --force if it is known to be dead.");
+            + lastWrite + ": a driver may be running that has not committed yet. " + whyNotWhileLive() + " Stop the"
+            + " driver first, or add --force if it is known to be dead.");
       }
+    }
+
+    /** What the change would do to a running driver. */
+    String whyNotWhileLive() {
+      return "Changing its offsets takes a new epoch, so that driver's next commit would fail (STALE_EPOCH) and it"
+          + " would stop.";
     }
 
     void dryRunNote() {

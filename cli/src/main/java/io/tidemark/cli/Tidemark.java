@@ -19,8 +19,8 @@ import picocli.CommandLine.Command;
  * Errors are one line on stderr, and the exit code says what kind ({@link ExitCodes}).
  */
 @Command(name = "tidemark", mixinStandardHelpOptions = true, versionProvider = Tidemark.Version.class,
-    description = "Inspect and repair Tidemark jobs' offsets, and work with a schema registry.",
-    subcommands = {OffsetsCommand.class, SchemasCommand.class, CommandLine.HelpCommand.class},
+    description = "Inspect and repair Tidemark jobs' offsets and Kafka transactions, and work with a schema registry.",
+    subcommands = {OffsetsCommand.class, TransactionsCommand.class, SchemasCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done (a dry run included)", "1:no: the schema is incompatible (schemas check, schemas register)",
         "2:a wrong command line", "3:refused to change a job whose driver looks alive: it committed recently or claimed the job since (see --force)",

@@ -2,6 +2,7 @@ package io.tidemark.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tidemark.offsets.KafkaOutputTransactions;
 import io.tidemark.offsets.OffsetCommit;
 import io.tidemark.offsets.OffsetStore;
 import io.tidemark.offsets.OffsetStores;
@@ -22,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -92,6 +95,15 @@ class OperationsDocIT {
       commitBatches(s, "fraud-alerts", 1, recent);
       commitBatches(s, "nightly-archive", 2, hourAgo);
       s.claim("nightly-archive"); // a driver started, and has read nothing yet
+      commitBatches(s, "orders-to-kafka", 3, hourAgo, Map.of(KafkaOutputTransactions.STORED_SLOT, "0",
+          KafkaOutputTransactions.STORED_TRANSACTIONS, "0/1/0/orders-enriched/0/200,1/2/0/orders-enriched/1/200,"
+              + "2/3/0/orders-enriched/2/200"));
+    }
+    // what KafkaTransactionalSink leaves after a crash of orders-to-kafka's driver between batch 2's
+    // commit and its publish, then another in batch 3 before its commit
+    broker.createTopic("orders-enriched", 3);
+    for (String id : List.of("0-0", "0-1", "0-2", "1-0", "1-1")) {
+      openTransaction("tidemark.orders-to-kafka-" + id, id.charAt(2) - '0');
     }
     String kafkaStore = "kafka://" + broker.bootstrapServers() + "?kafka.group.prefix=tidemark.";
     try (OffsetStore s = OffsetStores.open(kafkaStore)) {
@@ -113,6 +125,12 @@ class OperationsDocIT {
 
   /** Batches 0.. of 100 records per partition, committed a second apart from {@code from}. */
   private static void commitBatches(OffsetStore s, String job, int batches, Instant from) {
+    commitBatches(s, job, batches, from, Map.of());
+  }
+
+  /** As {@link #commitBatches(OffsetStore, String, int, Instant)}, the last batch's commit with {@code lastMetadata} too. */
+  private static void commitBatches(OffsetStore s, String job, int batches, Instant from,
+      Map<String, String> lastMetadata) {
     long epoch = s.claim(job);
     for (int b = 0; b < batches; b++) {
       OffsetCommit.Builder c = OffsetCommit.builder(job, b, epoch).commitTime(from.plusSeconds(b))
@@ -125,7 +143,24 @@ class OperationsDocIT {
         c.starts(Map.of(new TopicPartition("shipments", 0), 0L, new TopicPartition("shipments", 1), 0L,
             new TopicPartition("shipments", 2), 0L));
       }
+      if (b == batches - 1) {
+        c.metadata(lastMetadata);
+      }
       s.commit(c.build());
+    }
+  }
+
+  /** Opens a transaction of one record under {@code id} and leaves it open: the producer is closed without aborting it. */
+  private void openTransaction(String id, int partition) {
+    KafkaProducer<byte[], byte[]> p = broker.producer(Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id,
+        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "900000"));
+    try {
+      p.initTransactions();
+      p.beginTransaction();
+      p.send(new ProducerRecord<>("orders-enriched", partition, null, id.getBytes(StandardCharsets.UTF_8)));
+      p.flush();
+    } finally {
+      p.close(Duration.ZERO);
     }
   }
 
@@ -151,7 +186,18 @@ class OperationsDocIT {
       }
     }
     String text = out.toString();
-    return text.substring(0, text.length() - 1).replaceAll("\\d+ s ago", "42 s ago");
+    return openFor(text.substring(0, text.length() - 1).replaceAll("\\d+ s ago", "42 s ago"))
+        .replaceAll("\\) at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z", ") at 2026-11-26T10:10:02Z");
+  }
+
+  /** The transactions' ages in {@code transactions list}: 3 s, in the column's width (7 wide up to 9999 s). */
+  private static String openFor(String text) {
+    Matcher m = Pattern.compile("(?m)^(tidemark\\.orders-to-kafka-\\S+ +\\S+ +\\d+ +\\d+  )(\\d+ s)").matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + "3 s" + " ".repeat(m.group(2).length() - 3)));
+    }
+    return m.appendTail(out).toString();
   }
 
   private String show(String text) {
