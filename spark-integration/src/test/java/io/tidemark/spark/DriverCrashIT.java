@@ -61,9 +61,10 @@ import org.slf4j.LoggerFactory;
  * with its point and batch. {@code -Dtidemark.crash.adapters} (default {@code DSTREAM,STRUCTURED})
  * names the adapters every scenario runs on; {@code -Dtidemark.crash.exactly-once-adapters} (default
  * none) names more that run the exactly-once ZooKeeper scenario alone. Each Spark line's module sets
- * them (spark-integration, Spark 3.5: every scenario on DStreams; spark4-integration, Spark 4:
- * every scenario on Structured Streaming and the exactly-once ZooKeeper one on DStreams too), so
- * that each adapter's whole proof runs once per build and both adapters are crash-proved on Spark 4.
+ * them (spark-integration, Spark 3.5: every scenario on DStreams and the exactly-once ZooKeeper one
+ * on Structured Streaming too; spark4-integration, Spark 4: every scenario on Structured Streaming
+ * and the exactly-once ZooKeeper one on DStreams too), so that each adapter's whole proof runs once
+ * per build and both adapters are crash-proved on both lines.
  *
  * <p>A Structured Streaming driver keeps its Spark checkpoint across some restarts and starts
  * with none at others (seeded, both in every scenario, logged per run): a kept checkpoint makes
